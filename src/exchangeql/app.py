@@ -1,0 +1,208 @@
+"""build_app(settings) -> Starlette. The lifespan owns the HTTP clients, the cache and the gateway."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from .cache import ResponseCache, build_backend
+from .clock import set_deadline
+from .errors import ErrorCode, GatewayError
+from .gateway import Gateway, TransportFor, _network, build_gateway
+from .resolvers.context import Context
+from .schema.root import build_schema
+from .settings import Settings
+
+log = logging.getLogger("exchangeql")
+
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+def error_body(message: str, code: ErrorCode, **extensions: Any) -> dict[str, Any]:
+    return {"data": None, "errors": [{"message": message, "extensions": {"code": code.value, **extensions}}]}
+
+
+def format_error(error: GraphQLError, request_id: str, debug: bool) -> dict[str, Any]:
+    """One GraphQL error as sent to clients: typed errors stay visible, anything unexpected is masked."""
+    out: dict[str, Any] = {"message": error.message}
+    if error.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if error.path:
+        out["path"] = error.path
+    original = error.original_error
+    if original is None:  # syntax, validation or variable coercion: the client's query is at fault
+        if not debug:
+            out["message"] = _SUGGESTION.sub("", error.message)
+        out["extensions"] = {"code": ErrorCode.BAD_REQUEST.value}
+        return out
+    exchange = original.exchange if isinstance(original, GatewayError) else None
+    if isinstance(original, GatewayError) and original.code is not ErrorCode.INTERNAL:
+        out["message"] = str(original.message)
+        out["extensions"] = {"code": original.code.value, "exchange": exchange}
+        return out
+    cause = original.__cause__ if isinstance(original, GatewayError) and original.__cause__ else original
+    log.error(
+        "internal error request_id=%s exchange=%s path=%s", request_id, exchange, error.path, exc_info=cause
+    )
+    out["message"] = f"internal error (request id {request_id})"
+    out["extensions"] = {"code": ErrorCode.INTERNAL.value, "exchange": exchange, "requestId": request_id}
+    return out
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(build_schema(settings), **kwargs)
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:  # malformed JSON, missing query, wrong method: typed, not plain text
+            response = JSONResponse(
+                error_body(exc.reason, ErrorCode.BAD_REQUEST), status_code=exc.status_code
+            )
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        set_deadline(self.settings.request_deadline_ms / 1000)
+        state = request.app.state
+        return Context(gateway=state.gateway, settings=self.settings, request_id=request.state.request_id)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            request_id = request.state.request_id
+            response["errors"] = [format_error(e, request_id, self.settings.debug) for e in result.errors]
+        return response  # type: ignore[return-value]
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+class RequestGuard:
+    """Gives every request an id (X-Request-Id) and refuses bodies over the limit with a typed 413."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except _BodyTooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = error_body(f"request body over {self.max_body_bytes} bytes", ErrorCode.BAD_REQUEST)
+        await JSONResponse(body, status_code=413)(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def build_app(
+    settings: Settings,
+    *,
+    transport_for: TransportFor | None = None,
+    replay: bool | None = None,
+) -> Starlette:
+    """The ASGI app. `transport_for` plugs an httpx transport per exchange (tests, the offline demo)."""
+    replay = settings.replay if replay is None else replay
+    if transport_for is None:
+        transport_for = _replay_transports() if replay else _network
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
+        cache = ResponseCache(build_backend(settings.cache_url))
+        gateway = build_gateway(settings, cache, transport_for=transport_for, replay=replay)
+        app.state.gateway = gateway
+        app.state.ready = True
+        log.info(
+            "exchangeql ready: %d exchanges, cache %s", len(gateway.refs), settings.cache_url.split(":")[0]
+        )
+        try:
+            yield {}
+        finally:
+            app.state.ready = False
+            await gateway.close()
+            await cache.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "alive"})
+
+    async def readyz(request: Request) -> Response:
+        if not getattr(request.app.state, "ready", False):
+            return JSONResponse({"status": "starting"}, status_code=503)
+        gateway: Gateway = request.app.state.gateway
+        degraded = gateway.cache.degraded
+        return JSONResponse({"status": "degraded" if degraded else "ready", "cacheDegraded": degraded})
+
+    view = GraphQLView(settings, graphql_ide="graphiql", allow_queries_via_get=False)
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def _replay_transports() -> TransportFor:
+    from .transport.replay import build_replay_app, replay_transport
+
+    transport = replay_transport(build_replay_app())
+
+    def for_exchange(exchange_id: str) -> Any:
+        return transport
+
+    return for_exchange

@@ -1,0 +1,125 @@
+"""The response cache: TTL per data kind, key builders, and single-flight.
+
+Values are stored as `Entry(value, fetched_at)` so every cached answer knows its age. N concurrent
+callers of one cold key share one upstream fetch: the fetch runs as its own task, so a caller that gives
+up (deadline, disconnect) does not cancel it for the others. A cache backend that fails (Redis down)
+degrades to fetching, never to an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
+
+from aiocache import RedisCache, SimpleMemoryCache
+from aiocache.base import BaseCache
+from aiocache.serializers import PickleSerializer
+from redis.asyncio import BlockingConnectionPool
+
+from .clock import now_ms
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry(Generic[T]):
+    value: T
+    fetched_at: int  # epoch ms when the upstream answered
+
+    def age_ms(self, now: int | None = None) -> int:
+        return max(0, (now_ms() if now is None else now) - self.fetched_at)
+
+
+def cache_key(exchange_id: str, kind: str, *parts: object) -> str:
+    return ":".join((exchange_id, kind, *(str(p) for p in parts)))
+
+
+def build_backend(url: str, namespace: str = "exchangeql") -> BaseCache:
+    """memory:// (default) or redis://host:port/db through aiocache's Redis backend."""
+    parts = urlsplit(url)
+    if parts.scheme == "redis":
+        db = int(parts.path.lstrip("/") or 0)
+        return RedisCache(
+            serializer=PickleSerializer(),
+            endpoint=parts.hostname or "127.0.0.1",
+            port=parts.port or 6379,
+            db=db,
+            password=parts.password,
+            namespace=namespace,
+            timeout=1,
+            create_connection_timeout=1,
+            pool_max_size=32,
+            # Wait for a free connection instead of failing when many keys are looked up at once.
+            connection_pool_class=BlockingConnectionPool,
+        )
+    return SimpleMemoryCache(namespace=namespace, timeout=None)
+
+
+class ResponseCache:
+    def __init__(self, backend: BaseCache) -> None:
+        self.backend = backend
+        self._inflight: dict[str, asyncio.Task[Entry[Any]]] = {}
+        self.fetches = 0  # upstream fetches started (metrics, tests)
+        self.degraded = False  # the backend failed on its last use
+
+    async def get_or_fetch(self, key: str, ttl: float, fetch: Callable[[], Awaitable[T]]) -> Entry[T]:
+        task = self._inflight.get(key)
+        if task is None:
+            # One task per cold key does the backend lookup and, on a miss, the fetch; everyone awaits it.
+            task = asyncio.ensure_future(self._lookup_or_fetch(key, ttl, fetch))
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._finished(key, done))
+        return await asyncio.shield(task)
+
+    async def _lookup_or_fetch(self, key: str, ttl: float, fetch: Callable[[], Awaitable[T]]) -> Entry[T]:
+        hit = await self._get(key)
+        if hit is not None:
+            return hit
+        self.fetches += 1
+        value = await fetch()
+        entry = Entry(value, now_ms())
+        if ttl > 0:
+            await self._set(key, entry, ttl)
+        return entry
+
+    def _finished(self, key: str, task: asyncio.Task[Entry[Any]]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # mark retrieved: every waiter may have given up already
+
+    async def _get(self, key: str) -> Entry[Any] | None:
+        try:
+            value = await self.backend.get(key)
+        except Exception as exc:
+            self._degrade(exc)
+            return None
+        self.degraded = False
+        return value if isinstance(value, Entry) else None
+
+    async def _set(self, key: str, entry: Entry[Any], ttl: float) -> None:
+        try:
+            await self.backend.set(key, entry, ttl=ttl)
+        except Exception as exc:
+            self._degrade(exc)
+
+    def _degrade(self, exc: Exception) -> None:
+        if not self.degraded:
+            log.warning("cache backend unavailable, serving without it: %s", type(exc).__name__)
+        self.degraded = True
+
+    async def clear(self) -> None:
+        await self.backend.clear()
+
+    async def close(self) -> None:
+        client = getattr(self.backend, "client", None)
+        if client is not None:  # Redis: release the pool's sockets, not only the client
+            await client.aclose(close_connection_pool=True)
+        else:
+            await self.backend.close()

@@ -1,0 +1,1 @@
+"""Exchange adapters: one package per native venue, the paper exchange, the registry and the catalogue."""

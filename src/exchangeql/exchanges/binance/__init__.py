@@ -1,0 +1,1 @@
+"""Binance spot (https://www.binance.com): the native adapter, public market data."""

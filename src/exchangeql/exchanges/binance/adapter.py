@@ -1,0 +1,93 @@
+"""The native Binance spot adapter: domain arguments in, domain models out.
+
+It only chooses endpoints and parameters; endpoints.py speaks HTTP (through the VenueClient the app owns)
+and parsing.py turns wire Structs into models.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+
+from ...errors import BadRequest
+from ...models import Candle, Market, MarketIndex, OrderBook, Ticker, Trade
+from ...settings import Settings
+from ...transport.client import VenueClient
+from ..base import Adapter, AdapterSpec, Capabilities, Engine, PublicOnly
+from . import constants as c
+from . import parsing
+from .endpoints import BinanceEndpoints
+from .errors import ERRORS
+
+
+def depth_limit(requested: int) -> int:
+    """The smallest depth size Binance serves that holds `requested` levels (5000 at most)."""
+    position = bisect_left(c.DEPTH_LIMITS, requested)
+    return c.DEPTH_LIMITS[min(position, len(c.DEPTH_LIMITS) - 1)]
+
+
+class BinanceAdapter(PublicOnly):
+    id: str = c.EXCHANGE_ID
+    capabilities: Capabilities = c.CAPABILITIES
+    timeframes: Mapping[str, str] = c.TIMEFRAMES
+
+    def __init__(self, client: VenueClient) -> None:
+        self.endpoints = BinanceEndpoints(client)
+
+    async def fetch_markets(self) -> list[Market]:
+        return parsing.parse_markets(await self.endpoints.exchange_info())
+
+    async def fetch_ticker(self, market: Market) -> Ticker:
+        return parsing.parse_ticker(await self.endpoints.ticker_24hr(market.id), market)
+
+    async def fetch_tickers(self, index: MarketIndex, markets: Sequence[Market] | None) -> list[Ticker]:
+        if markets is None:
+            return parsing.parse_tickers(await self.endpoints.tickers_24hr(), index)
+        if not markets:
+            return []
+        wanted = MarketIndex.of(markets)
+        return parsing.parse_tickers(await self.endpoints.tickers_24hr(list(wanted.by_id)), wanted)
+
+    async def fetch_order_book(self, market: Market, limit: int | None) -> OrderBook:
+        if limit is None:
+            return parsing.parse_order_book(await self.endpoints.depth(market.id), market)
+        if limit < 1:
+            raise BadRequest(f"order book limit must be positive, got {limit}", exchange=self.id)
+        raw = await self.endpoints.depth(market.id, depth_limit(limit))
+        return parsing.parse_order_book(raw, market, limit)
+
+    async def fetch_trades(self, market: Market, limit: int | None) -> list[Trade]:
+        venue_limit = None if limit is None else min(limit, c.MAX_TRADES)
+        return parsing.parse_trades(await self.endpoints.agg_trades(market.id, venue_limit), market)
+
+    async def fetch_ohlcv(
+        self, market: Market, timeframe: str, since: int | None, limit: int | None
+    ) -> list[Candle]:
+        interval = self.timeframes.get(timeframe)
+        if interval is None:
+            supported = ", ".join(self.timeframes)
+            raise BadRequest(
+                f"unsupported timeframe {timeframe[:16]!r}; supported: {supported}", exchange=self.id
+            )
+        venue_limit = None if limit is None else min(limit, c.MAX_KLINES)
+        return parsing.parse_ohlcv(await self.endpoints.klines(market.id, interval, since, venue_limit))
+
+
+def create(client: VenueClient | None, settings: Settings) -> Adapter:
+    if client is None:
+        raise ValueError(
+            "binance is a native HTTP adapter: its factory needs a VenueClient (built from SPEC.errors and "
+            "SPEC.rate_limit), got None"
+        )
+    return BinanceAdapter(client)
+
+
+SPEC = AdapterSpec(
+    id=c.EXCHANGE_ID,
+    name=c.EXCHANGE_NAME,
+    engine=Engine.NATIVE,
+    factory=create,
+    aliases=(),
+    rate_limit=c.RATE_LIMIT,
+    errors=ERRORS,
+)

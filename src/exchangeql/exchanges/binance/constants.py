@@ -1,0 +1,98 @@
+"""Binance spot declarations: origin, endpoint paths and weights, rate limit, timeframes, capabilities.
+
+Weights are Binance's REQUEST_WEIGHT units (the budget is per IP, 6000 per minute). Where the venue's
+documentation and ccxt disagree, the higher weight is declared: overcounting only slows us down,
+undercounting earns 429s and then an IP ban (418).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from ...settings import RateLimit
+from ..base import Support, capabilities
+
+EXCHANGE_ID: Final = "binance"
+EXCHANGE_NAME: Final = "Binance"
+
+BASE_URL: Final = "https://api.binance.com"
+DOCS: Final = "https://developers.binance.com/docs/binance-spot-api-docs/rest-api"
+
+# Paths, as on the real origin (the replay recordings use the same ones).
+EXCHANGE_INFO: Final = "/api/v3/exchangeInfo"
+TICKER_24HR: Final = "/api/v3/ticker/24hr"
+DEPTH: Final = "/api/v3/depth"
+AGG_TRADES: Final = "/api/v3/aggTrades"
+KLINES: Final = "/api/v3/klines"
+
+# Fixed weights.
+EXCHANGE_INFO_WEIGHT: Final = 20
+AGG_TRADES_WEIGHT: Final = 4
+KLINES_WEIGHT: Final = 2
+
+RATE_LIMIT: Final = RateLimit(weight=6000, per_seconds=60)
+
+# The depth endpoint answers only these sizes; a request for another size is rounded up to the next one.
+DEPTH_LIMITS: Final = (5, 10, 20, 50, 100, 500, 1000, 5000)
+# aggTrades and klines answer at most 1000 rows (500 when no limit is sent).
+MAX_TRADES: Final = 1000
+MAX_KLINES: Final = 1000
+
+
+def depth_weight(limit: int | None) -> int:
+    """GET /api/v3/depth weight by `limit` (the venue's default limit is 100)."""
+    size = 100 if limit is None else limit
+    if size <= 100:
+        return 5
+    if size <= 500:
+        return 25
+    if size <= 1000:
+        return 50
+    return 250
+
+
+def ticker_24hr_weight(symbols: int | None) -> int:
+    """GET /api/v3/ticker/24hr weight: by the number of symbols asked; every symbol when None."""
+    if symbols is None or symbols > 100:
+        return 80
+    if symbols > 20:
+        return 40
+    return 2
+
+
+# Unified timeframe -> Binance kline interval (the venue's own spelling, one to one).
+_INTERVALS = (
+    "1s",
+    "1m",
+    "3m",
+    "5m",
+    "15m",
+    "30m",
+    "1h",
+    "2h",
+    "4h",
+    "6h",
+    "8h",
+    "12h",
+    "1d",
+    "3d",
+    "1w",
+    "1M",
+)
+TIMEFRAMES: Final[Mapping[str, str]] = {interval: interval for interval in _INTERVALS}
+
+# Venue asset code -> unified currency code. Binance spells almost everything the common way; these are
+# the legacy aliases ccxt users see on binance (XBT and BCHSV are ccxt-wide, YOYO is binance's ticker for
+# YOYOW; binance's BCC is the old Bitcoin Cash listing and stays BCC).
+CURRENCY_ALIASES: Final[Mapping[str, str]] = {"XBT": "BTC", "BCHSV": "BSV", "YOYO": "YOYOW"}
+
+# Public market data only for now; trading comes with the private endpoints.
+CAPABILITIES: Final = capabilities(
+    fetch_markets=Support.NATIVE,
+    fetch_ticker=Support.NATIVE,
+    fetch_tickers=Support.NATIVE,
+    fetch_order_book=Support.NATIVE,
+    fetch_trades=Support.NATIVE,
+    fetch_ohlcv=Support.NATIVE,
+)

@@ -1,0 +1,1 @@
+"""Resolvers: validate arguments, fan out to exchanges, aggregate. No HTTP here."""
