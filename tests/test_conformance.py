@@ -19,7 +19,7 @@ from exchangeql.conformance import (
 )
 from exchangeql.models import OrderBook, OrderBookLevel, Ticker
 
-CCXT_STATIC = Path("/work/shared/fixtures/ccxt-static/response")
+CCXT_STATIC = Path(__file__).parent / "fixtures" / "ccxt-static" / "response"
 BINANCE = CCXT_STATIC / "binance.json"
 
 # --- comparison rules -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import httpx
 import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
@@ -198,11 +199,14 @@ def build_app(
 
 
 def _replay_transports() -> TransportFor:
-    from .transport.replay import build_replay_app, replay_transport
+    """The offline demo: exchanges with bundled recordings are answered in-process by the replay app;
+    the others keep the network."""
+    from .transport.replay import build_replay_app, load_recordings, replay_transport
 
-    transport = replay_transport(build_replay_app())
+    recorded = set(load_recordings())
+    transport = replay_transport(build_replay_app(enforce_rate_limit=False))
 
-    def for_exchange(exchange_id: str) -> Any:
-        return transport
+    def for_exchange(exchange_id: str) -> httpx.AsyncBaseTransport | None:
+        return transport if exchange_id in recorded else None
 
     return for_exchange

@@ -19,6 +19,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     app = build_app(settings, replay=args.replay or settings.replay)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 

@@ -376,9 +376,11 @@ class _Upstream:
 
 
 def _native_spec(exchange: str) -> AdapterSpec | None:
-    from .exchanges.registry import NATIVE_SPECS, alias_map
+    from .exchanges.registry import NATIVE_SPECS
 
-    spec = NATIVE_SPECS.get(exchange) or NATIVE_SPECS.get(alias_map(NATIVE_SPECS).get(exchange, ""))
+    spec = NATIVE_SPECS.get(exchange)
+    if spec is None:
+        spec = next((s for s in NATIVE_SPECS.values() if exchange in s.aliases), None)
     return spec if spec is not None and spec.engine is Engine.NATIVE else None
 
 

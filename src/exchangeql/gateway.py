@@ -190,7 +190,7 @@ class ExchangeRef:
         return self.entry.notes
 
     def require_service(self) -> ExchangeService:
-        """The service, or the typed reason why this exchange cannot answer (with the catalogue's evidence)."""
+        """The service, or the typed reason why it cannot answer (with the catalogue's evidence)."""
         if self.service is not None:
             return self.service
         raise unavailable_error(self.entry)

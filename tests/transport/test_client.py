@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -147,8 +148,24 @@ async def test_token_bucket_spaces_requests_by_weight() -> None:
     started = time.monotonic()
     for _ in range(3):
         await client.get("https://api.venue.com/x", weight=5)
-    # 10 tokens at start cover two calls; the third waits for 5 tokens = 0.5 s.
-    assert 0.4 <= time.monotonic() - started < 1.5
+    # 10 tokens at start cover two calls; the third waits until the first call's tokens return (1 s).
+    assert 0.9 <= time.monotonic() - started < 1.6
+
+
+async def test_no_window_of_the_period_ever_sees_more_than_the_budget() -> None:
+    bucket = TokenBucket("venue", RateLimit(10, 0.5))
+    admitted: list[float] = []
+
+    async def one() -> None:
+        await bucket.acquire(1, max_wait=5)
+        admitted.append(time.monotonic())
+
+    await asyncio.gather(*(one() for _ in range(35)))
+    admitted.sort()
+    assert len(admitted) == 35
+    for i, start in enumerate(admitted):
+        in_window = [t for t in admitted[i:] if t < start + 0.5]
+        assert len(in_window) <= 10
 
 
 async def test_bucket_fails_fast_when_the_wait_would_pass_the_deadline() -> None:

@@ -59,7 +59,8 @@ class ErrorTable:
         if venue is not None:
             code, message = venue
             detail = f"HTTP {status}: {_clip(message)}" + (f" (code {code})" if code is not None else "")
-            cls = self._classify(code, message)
+            # 418/429 mean "slow down" whatever the body says; the venue code only refines other statuses.
+            cls = RateLimited if status in (418, 429) else self._classify(code, message)
         if cls is None:
             cls = self.by_status.get(status) or (ExchangeUnavailable if status >= 500 else BadRequest)
         return self._make(cls, detail, retry_after)

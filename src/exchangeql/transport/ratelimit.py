@@ -1,13 +1,16 @@
-"""Per-exchange token buckets with endpoint weights.
+"""Per-exchange rate limiting with endpoint weights.
 
-Callers reserve `weight` tokens; when the bucket is short they wait for the refill, or fail fast with
-RATE_LIMITED when the wait would overrun their deadline. A venue's 429/418 with Retry-After pauses the
-whole bucket, so the gateway backs off instead of earning a ban.
+The bucket holds `weight` tokens; a token spent comes back `per_seconds` later (a sliding window). So any
+interval of `per_seconds` sees at most `weight` spent, which keeps us inside a venue's fixed windows
+whatever their alignment (a classic refilling bucket may spend twice its size across one window edge).
+Callers reserve their weight and wait for their slot, or fail fast with RATE_LIMITED when the wait would
+overrun their deadline. A venue's 429/418 with Retry-After pauses the whole bucket.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from typing import Protocol
 
@@ -22,25 +25,39 @@ class RateLimiter(Protocol):
 
 
 class TokenBucket:
-    """A local token bucket. Reservations may drive the level negative: later callers queue behind."""
-
     def __init__(self, exchange: str, limit: RateLimit) -> None:
         self.exchange = exchange
-        self.rate = limit.per_second
-        self.capacity = max(limit.weight, 1.0)
-        self._tokens = self.capacity
-        self._updated = time.monotonic()
+        self.capacity = limit.weight
+        # A little longer than the venue's window: timers wake early and requests travel, and a slot
+        # landing on the venue's window edge must not count twice.
+        self.window = limit.per_seconds * 1.02 + 0.005
+        self._returns: list[tuple[float, float]] = []  # (monotonic time the tokens come back, weight), sorted
+        self._spent = 0.0
         self._paused_until = 0.0
 
-    def _refill(self, now: float) -> None:
-        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-        self._updated = now
+    def _expire(self, now: float) -> None:
+        done = 0
+        for when, weight in self._returns:
+            if when > now:
+                break
+            self._spent -= weight
+            done += 1
+        if done:
+            del self._returns[:done]
 
     def wait_time(self, weight: float, now: float) -> float:
-        self._refill(now)
+        """Seconds until `weight` tokens are free (0 when they are free now)."""
+        self._expire(now)
         pause = max(0.0, self._paused_until - now)
-        shortfall = weight - self._tokens
-        return max(pause, shortfall / self.rate if shortfall > 0 else 0.0)
+        excess = self._spent + min(weight, self.capacity) - self.capacity
+        if excess <= 0:
+            return pause
+        freed = 0.0
+        for when, spent in self._returns:
+            freed += spent
+            if freed >= excess:
+                return max(pause, when - now)
+        return max(pause, self.window)
 
     async def acquire(self, weight: float, max_wait: float) -> None:
         now = time.monotonic()
@@ -51,7 +68,10 @@ class TokenBucket:
                 exchange=self.exchange,
                 retry_after=wait,
             )
-        self._tokens -= weight  # reserve now, so concurrent callers queue behind this one
+        # Reserve now, so concurrent callers queue behind this one; the tokens return one window after use.
+        weight = min(weight, self.capacity)
+        bisect.insort(self._returns, (now + wait + self.window, weight))
+        self._spent += weight
         if wait > 0:
             await asyncio.sleep(wait)
 

@@ -48,7 +48,8 @@ from .replay_faults import (
     parse_fault_spec,
 )
 
-QueryValue = str | int | float | bool
+# A recorded query value; None means the parameter must be absent (e.g. "all tickers" = no symbol).
+QueryValue = str | int | float | bool | None
 
 
 class RecordedRateLimit(msgspec.Struct, frozen=True):
@@ -68,10 +69,14 @@ class RecordedRoute(msgspec.Struct, frozen=True):
     provenance: str = ""
 
 
+_NOT_RECORDED = msgspec.Raw(b'{"error": "not recorded"}')
+
+
 class Recording(msgspec.Struct, frozen=True):
     exchange: str
     routes: list[RecordedRoute]
-    error_body: msgspec.Raw
+    error_body: msgspec.Raw  # the venue's rate-limit / error shape (429s, venue_error faults)
+    not_found_body: msgspec.Raw = _NOT_RECORDED  # the venue's answer to an unknown symbol/route (404)
     origin: str | None = None
     rate_limit: RecordedRateLimit | None = None
 
@@ -90,11 +95,19 @@ def match_route(
     for route in routes:
         if route.method != method or route.path != path:
             continue
-        if any(query.get(key) != _query_text(value) for key, value in route.query.items()):
+        if any(
+            (key in query) if value is None else query.get(key) != _query_text(value)
+            for key, value in route.query.items()
+        ):
             continue
         if best is None or len(route.query) > len(best.query):
             best = route
     return best
+
+
+def _compact(raw: msgspec.Raw) -> msgspec.Raw:
+    # Venues send compact JSON; reformatting keeps every token (numbers included) exactly as recorded.
+    return msgspec.Raw(msgspec.json.format(bytes(raw), indent=-1))
 
 
 def default_recordings_dir() -> Traversable:
@@ -110,7 +123,11 @@ def load_recordings(directory: Path | Traversable | None = None) -> dict[str, Re
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json"):
             recording = msgspec.json.decode(entry.read_bytes(), type=Recording)
-            recordings[recording.exchange] = recording
+            routes = [msgspec.structs.replace(route, body=_compact(route.body)) for route in recording.routes]
+            error_body = _compact(recording.error_body)
+            recordings[recording.exchange] = msgspec.structs.replace(
+                recording, routes=routes, error_body=error_body, not_found_body=_compact(recording.not_found_body)
+            )
     return recordings
 
 
@@ -211,7 +228,9 @@ class _ExchangeEndpoint:
             await asyncio.sleep(delay)
         route = match_route(recording.routes, method, path, query)
         status, body = (
-            (route.status, bytes(route.body)) if route is not None else (404, bytes(recording.error_body))
+            (route.status, bytes(route.body))
+            if route is not None
+            else (404, bytes(recording.not_found_body))
         )
         fault = state.faults.pick(exchange, path, state.rng)
         if fault is not None:

@@ -191,12 +191,13 @@ class WindowLimit:
         self._window_start = 0.0
         self._used = 0.0
         self._recent: deque[tuple[float, float]] = deque()
+        self._recent_total = 0.0  # the weight in _recent, kept as a running sum
 
     def used(self) -> float:
         now = self._clock()
         if self.sliding:
             self._expire(now)
-            return sum(w for _, w in self._recent)
+            return self._recent_total
         self._roll(now)
         return self._used
 
@@ -205,9 +206,10 @@ class WindowLimit:
         now = self._clock()
         if self.sliding:
             self._expire(now)
-            used = sum(w for _, w in self._recent)
+            used = self._recent_total
             if used + weight <= self.weight:
                 self._recent.append((now, weight))
+                self._recent_total += weight
                 return None
             # Wait until enough of the oldest weight has left the window.
             freed = used
@@ -226,6 +228,7 @@ class WindowLimit:
         self._used = 0.0
         self._window_start = 0.0
         self._recent.clear()
+        self._recent_total = 0.0
 
     def _roll(self, now: float) -> None:
         start = math.floor(now / self.per_seconds) * self.per_seconds
@@ -235,4 +238,4 @@ class WindowLimit:
 
     def _expire(self, now: float) -> None:
         while self._recent and self._recent[0][0] <= now - self.per_seconds:
-            self._recent.popleft()
+            self._recent_total -= self._recent.popleft()[1]

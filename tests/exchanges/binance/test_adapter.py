@@ -5,16 +5,13 @@ Asserts what goes on the wire (path, query, weight), what comes back, and how fa
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-import exchangeql
 from exchangeql.errors import (
     AuthenticationFailed,
     BadRequest,
@@ -36,6 +33,7 @@ from exchangeql.exchanges.registry import NATIVE_SPECS
 from exchangeql.models import Market, MarketIndex, Side
 from exchangeql.settings import ExchangeSettings, Settings
 from exchangeql.transport.client import VenueClient, build_http_client, build_venue_client
+from exchangeql.transport.replay import load_recordings, match_route
 
 from . import recorded
 
@@ -182,6 +180,17 @@ async def test_fetch_some_tickers_sends_a_json_array(venue: Venue, index: Market
     assert len(venue.requests) == calls
 
 
+async def test_more_than_100_tickers_are_fetched_whole_and_filtered(venue: Venue, btc: Market) -> None:
+    # 100+ symbols in a list weigh as much as all of them (80): one unfiltered call, no huge URL.
+    others = [dataclasses.replace(btc, id=f"X{i}USDT", symbol=f"X{i}/USDT") for i in range(100)]
+    wanted = [btc, *others]
+    tickers = await _adapter(venue).fetch_tickers(MarketIndex.of(wanted), wanted)
+    assert str(venue.last.url) == "https://api.binance.com/api/v3/ticker/24hr"
+    assert [t.symbol for t in tickers] == ["BTC/USDT"]
+    limited = await _adapter(venue).fetch_tickers(MarketIndex.of(wanted), others)
+    assert limited == []  # BTCUSDT was answered but not asked for
+
+
 @pytest.mark.parametrize(
     ("requested", "sent"),
     [(1, 5), (5, 5), (6, 10), (20, 20), (51, 100), (101, 500), (1000, 1000), (4999, 5000)],
@@ -204,10 +213,15 @@ async def test_fetch_order_book_without_limit_uses_the_venue_default(venue: Venu
     assert len(book.bids) == len(book.asks) == 2
 
 
-async def test_fetch_order_book_rejects_a_non_positive_limit(venue: Venue, btc: Market) -> None:
-    with pytest.raises(BadRequest):
+async def test_a_non_positive_limit_is_rejected_before_any_call(venue: Venue, btc: Market) -> None:
+    calls = len(venue.requests)
+    with pytest.raises(BadRequest, match="limit must be positive"):
         await _adapter(venue).fetch_order_book(btc, 0)
-    assert venue.requests[-1].url.path == "/api/v3/exchangeInfo"  # nothing sent for the book
+    with pytest.raises(BadRequest):
+        await _adapter(venue).fetch_trades(btc, -1)
+    with pytest.raises(BadRequest):
+        await _adapter(venue).fetch_ohlcv(btc, "1m", None, 0)
+    assert len(venue.requests) == calls
 
 
 async def test_fetch_trades(venue: Venue, btc: Market) -> None:
@@ -332,6 +346,21 @@ async def test_a_200_body_of_the_wrong_shape_is_an_upstream_decode_error(btc: Ma
         await _adapter(_answer(200, body)).fetch_ticker(btc)
 
 
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b'{"code":-1003,"msg":"Too much request weight used."}', RateLimited),
+        (b'{"code":-1121,"msg":"Invalid symbol."}', BadSymbol),
+    ],
+)
+async def test_a_venue_error_body_with_status_200_is_mapped(
+    btc: Market, body: bytes, error: type[Exception]
+) -> None:
+    with pytest.raises(error) as caught:
+        await _adapter(_answer(200, body)).fetch_ticker(btc)
+    assert type(caught.value) is error
+
+
 async def test_a_list_where_an_object_is_expected_is_an_upstream_decode_error(btc: Market) -> None:
     with pytest.raises(UpstreamDecodeError):
         await _adapter(_answer(200, recorded("agg_trades_BTCUSDT.json"))).fetch_order_book(btc, 5)
@@ -371,38 +400,22 @@ def test_generic_rejection_keeps_its_code_in_the_message() -> None:
 
 # --- the replay recordings --------------------------------------------------------------------------------
 
-REPLAY = Path(exchangeql.__file__).parent / "data" / "replay" / "binance.json"
-
-
-def _replay_handler(routes: list[dict[str, Any]], served: list[str]) -> Handler:
-    """The documented matching rule: method and path equal, route query a subset, most keys wins."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        params = dict(request.url.params)
-        matches = [
-            r
-            for r in routes
-            if r["method"] == request.method
-            and r["path"] == request.url.path
-            and all(params.get(k) == v for k, v in r["query"].items())
-        ]
-        if not matches:
-            return httpx.Response(404, json={"code": -1121, "msg": "Invalid symbol."})
-        route = max(matches, key=lambda r: len(r["query"]))
-        served.append(route["fetch"])
-        return httpx.Response(route["status"], json=route["body"])
-
-    return handle
-
 
 async def test_replay_recordings_answer_every_public_method() -> None:
-    recording = json.loads(REPLAY.read_text(encoding="utf-8"))
-    assert recording["exchange"] == "binance"
-    assert recording["rate_limit"] == {"weight": 6000, "per_seconds": 60}
-    routes = recording["routes"]
-    assert all(r["provenance"] for r in routes)
-    served: list[str] = []
-    adapter = _adapter(_replay_handler(routes, served))
+    """Our adapter against the bundled recordings, routed by the replay server's own matching rule."""
+    recording = load_recordings()["binance"]
+    assert recording.rate_limit is not None
+    assert (recording.rate_limit.weight, recording.rate_limit.per_seconds) == (6000, 60)
+    assert all(route.provenance for route in recording.routes)
+    served: list[str | None] = []
+
+    def replay(request: httpx.Request) -> httpx.Response:
+        route = match_route(recording.routes, request.method, request.url.path, dict(request.url.params))
+        assert route is not None, f"no recording for {request.url}"
+        served.append(route.fetch)
+        return httpx.Response(route.status, content=bytes(route.body))
+
+    adapter = _adapter(replay)
     index = MarketIndex.of(await adapter.fetch_markets())
     btc = index.by_symbol["BTC/USDT"]
     ticker = await adapter.fetch_ticker(btc)
@@ -410,6 +423,6 @@ async def test_replay_recordings_answer_every_public_method() -> None:
     book = await adapter.fetch_order_book(btc, 5)
     trades = await adapter.fetch_trades(btc, 10)
     candles = await adapter.fetch_ohlcv(btc, "1h", None, 3)
-    assert served == [r["fetch"] for r in routes]  # every route, each answering its own method
+    assert served == [route.fetch for route in recording.routes]  # each route answers its own method
     assert tickers == [ticker]
     assert (len(index.markets), len(book.bids), len(trades), len(candles)) == (7, 2, 1, 3)

@@ -209,6 +209,12 @@ def test_trades(btc: Market) -> None:
     assert trade.info.first_trade_id == trade.info.last_trade_id == 3479463557
 
 
+def test_trade_cost_is_exact(btc: Market) -> None:
+    (raw,) = _decode("agg_trades_BTCUSDT.json", list[AggTrade])
+    variant = msgspec.structs.replace(raw, price=Decimal("0.1"), quantity=Decimal("3"))  # variant
+    assert parsing.parse_trade(variant, btc).cost == Decimal("0.3")  # a float product: 0.30000000000000004
+
+
 def test_a_trade_whose_buyer_made_is_a_sell(btc: Market) -> None:
     (raw,) = _decode("agg_trades_BTCUSDT.json", list[AggTrade])
     assert parsing.parse_trade(msgspec.structs.replace(raw, buyer_is_maker=True), btc).side is Side.SELL

@@ -34,6 +34,10 @@ class BinanceAdapter(PublicOnly):
     def __init__(self, client: VenueClient) -> None:
         self.endpoints = BinanceEndpoints(client)
 
+    def _check_limit(self, limit: int | None) -> None:
+        if limit is not None and limit < 1:
+            raise BadRequest(f"limit must be positive, got {limit}", exchange=self.id)
+
     async def fetch_markets(self) -> list[Market]:
         return parsing.parse_markets(await self.endpoints.exchange_info())
 
@@ -46,17 +50,18 @@ class BinanceAdapter(PublicOnly):
         if not markets:
             return []
         wanted = MarketIndex.of(markets)
-        return parsing.parse_tickers(await self.endpoints.tickers_24hr(list(wanted.by_id)), wanted)
+        ids = list(wanted.by_id)
+        # Past 100 symbols a list costs the venue weight of all of them: ask for all, keep the wanted.
+        payload = await self.endpoints.tickers_24hr(ids if len(ids) <= c.TICKERS_BY_LIST_MAX else None)
+        return parsing.parse_tickers(payload, wanted)
 
     async def fetch_order_book(self, market: Market, limit: int | None) -> OrderBook:
-        if limit is None:
-            return parsing.parse_order_book(await self.endpoints.depth(market.id), market)
-        if limit < 1:
-            raise BadRequest(f"order book limit must be positive, got {limit}", exchange=self.id)
-        raw = await self.endpoints.depth(market.id, depth_limit(limit))
+        self._check_limit(limit)
+        raw = await self.endpoints.depth(market.id, None if limit is None else depth_limit(limit))
         return parsing.parse_order_book(raw, market, limit)
 
     async def fetch_trades(self, market: Market, limit: int | None) -> list[Trade]:
+        self._check_limit(limit)
         venue_limit = None if limit is None else min(limit, c.MAX_TRADES)
         return parsing.parse_trades(await self.endpoints.agg_trades(market.id, venue_limit), market)
 
@@ -69,6 +74,7 @@ class BinanceAdapter(PublicOnly):
             raise BadRequest(
                 f"unsupported timeframe {timeframe[:16]!r}; supported: {supported}", exchange=self.id
             )
+        self._check_limit(limit)
         venue_limit = None if limit is None else min(limit, c.MAX_KLINES)
         return parsing.parse_ohlcv(await self.endpoints.klines(market.id, interval, since, venue_limit))
 

@@ -17,7 +17,6 @@ EXCHANGE_ID: Final = "binance"
 EXCHANGE_NAME: Final = "Binance"
 
 BASE_URL: Final = "https://api.binance.com"
-DOCS: Final = "https://developers.binance.com/docs/binance-spot-api-docs/rest-api"
 
 # Paths, as on the real origin (the replay recordings use the same ones).
 EXCHANGE_INFO: Final = "/api/v3/exchangeInfo"
@@ -33,7 +32,8 @@ KLINES_WEIGHT: Final = 2
 
 RATE_LIMIT: Final = RateLimit(weight=6000, per_seconds=60)
 
-# The depth endpoint answers only these sizes; a request for another size is rounded up to the next one.
+# The depth sizes Binance documents (older API versions rejected any other): a request for another size
+# is rounded up to the next one and the answer cut back.
 DEPTH_LIMITS: Final = (5, 10, 20, 50, 100, 500, 1000, 5000)
 # aggTrades and klines answer at most 1000 rows (500 when no limit is sent).
 MAX_TRADES: Final = 1000
@@ -52,9 +52,13 @@ def depth_weight(limit: int | None) -> int:
     return 250
 
 
+# Above this many symbols, a `symbols` list weighs as much as asking for every symbol.
+TICKERS_BY_LIST_MAX: Final = 100
+
+
 def ticker_24hr_weight(symbols: int | None) -> int:
     """GET /api/v3/ticker/24hr weight: by the number of symbols asked; every symbol when None."""
-    if symbols is None or symbols > 100:
+    if symbols is None or symbols > TICKERS_BY_LIST_MAX:
         return 80
     if symbols > 20:
         return 40

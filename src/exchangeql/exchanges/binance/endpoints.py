@@ -1,7 +1,8 @@
 """One method per Binance spot endpoint: builds the request, charges its weight, decodes the answer once.
 
 Every answer is decoded straight into its wire Struct; a body that is not that shape (HTML from a proxy,
-a truncated read, a changed schema) raises UpstreamDecodeError, never a raw msgspec error.
+a truncated read, a changed schema) raises UpstreamDecodeError, never a raw msgspec error. Non-2xx answers
+never get here: the VenueClient maps them through errors.ERRORS.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import msgspec
 from ...errors import UpstreamDecodeError
 from ...transport.client import Params, VenueClient
 from . import constants as c
+from .errors import ERRORS
 from .schemas import AggTrade, Depth, ExchangeInfo, Kline, Ticker24hr
 
 T = TypeVar("T")
@@ -31,6 +33,10 @@ def _decode(decoder: msgspec.json.Decoder[T], body: bytes, path: str) -> T:
     try:
         return decoder.decode(body)
     except msgspec.DecodeError as exc:  # ValidationError included
+        # Binance reports errors with non-2xx statuses; should an error body come with a 200 anyway
+        # (a proxy, a fault drill), it still says more than "undecodable". Checked only on this path.
+        if (venue_error := ERRORS.from_body(body)) is not None:
+            raise venue_error from exc
         raise UpstreamDecodeError(
             f"unexpected answer from {path} ({len(body)} bytes): {exc}", exchange=c.EXCHANGE_ID
         ) from exc

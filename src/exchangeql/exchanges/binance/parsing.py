@@ -1,4 +1,4 @@
-"""Binance spot wire Structs -> domain models. Pure: no clock, no I/O, no global state.
+"""Binance spot wire Structs -> domain models. Pure: no clock, no I/O, no state beyond a memo of ticks.
 
 Values match what ccxt 4.5.90 derives from the same payload, as exact decimals:
 - ticker: a zero open/last/bid/ask/high/low/percentage means "none"; a missing open is last - change;
@@ -6,14 +6,15 @@ Values match what ccxt 4.5.90 derives from the same payload, as exact decimals:
   when it knows the market); a zero `percentage` is recomputed as change / open * 100, truncated at 18
   decimals.
 - trade: "m" (buyer is the maker) means the taker sold; cost = price * amount, exact.
-Deliberate difference: PRICE_FILTER bounds of 0 mean "rule disabled" at Binance and become None here,
-where ccxt reports 0.
+Deliberate differences: PRICE_FILTER bounds of 0 mean "rule disabled" at Binance and become None here,
+where ccxt reports 0; `active` is status == "TRADING" alone (ccxt also reads a legacy TRD_GRP_003 entry
+in `permissions`, a list Binance now sends empty).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_DOWN, Context, Decimal
+from decimal import ROUND_DOWN, Context, Decimal, localcontext
 from functools import lru_cache
 
 from ...models import (
@@ -33,12 +34,12 @@ from ...models import (
 from .constants import CURRENCY_ALIASES, EXCHANGE_ID
 from .schemas import AggTrade, Depth, ExchangeInfo, Kline, SymbolInfo, Ticker24hr
 
-# Wide enough that sums and products of venue numbers are exact; ROUND_DOWN is ccxt's truncation.
+# Arithmetic runs under this context (set once per call with localcontext, so operators stay cheap):
+# 60 digits keep sums and products of venue numbers exact; ROUND_DOWN is ccxt's truncation.
 _EXACT = Context(prec=60, rounding=ROUND_DOWN)
 _TWO = Decimal(2)
 _HUNDRED = Decimal(100)
-_PERCENT_QUANTUM = Decimal("1e-18")
-_DEFAULT_AVERAGE_QUANTUM = Decimal("1e-18")  # a market without a tick size: ccxt's default of 18 decimals
+_CCXT_DEFAULT_QUANTUM = Decimal("1e-18")  # ccxt truncates derived values at 18 decimals unless told
 
 
 def currency_code(asset: str) -> str:
@@ -98,17 +99,18 @@ def parse_markets(exchange_info: ExchangeInfo) -> list[Market]:
 # --- tickers ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=64)  # a handful of distinct ticks across all markets
 def _average_quantum(tick: Decimal | None) -> Decimal:
     """The unit of the last price decimal: tick 0.01000000 -> 0.01, tick 10 -> 1."""
     if tick is None:
-        return _DEFAULT_AVERAGE_QUANTUM
+        return _CCXT_DEFAULT_QUANTUM
     exponent = tick.normalize().as_tuple().exponent
     assert isinstance(exponent, int)  # finite: ticks are positive numbers
     return Decimal(1).scaleb(min(exponent, 0))
 
 
 def _ticker(raw: Ticker24hr, market: Market, quantum: Decimal) -> Ticker:
+    """Runs under the _EXACT context (see parse_ticker): the operators below are exact or truncate."""
     # Binance reports a symbol without trades in the window with zeros: zero means "no value".
     open_ = raw.openPrice or None
     last = raw.lastPrice or None
@@ -116,41 +118,42 @@ def _ticker(raw: Ticker24hr, market: Market, quantum: Decimal) -> Ticker:
     percentage = raw.priceChangePercent or None
     average = None
     if open_ is None and last is not None:
-        open_ = _EXACT.subtract(last, change) or None
+        open_ = (last - change) or None
     if open_ is not None:
         if last is None:
-            last = _EXACT.add(open_, change) or None
+            last = (open_ + change) or None
         if percentage is None:
-            ratio = _EXACT.divide(change, open_).quantize(_PERCENT_QUANTUM, context=_EXACT)
-            percentage = _EXACT.multiply(ratio, _HUNDRED)
+            percentage = (change / open_).quantize(_CCXT_DEFAULT_QUANTUM) * _HUNDRED
         if last is not None:
-            average = _EXACT.divide(_EXACT.add(open_, last), _TWO).quantize(quantum, context=_EXACT)
+            average = ((open_ + last) / _TWO).quantize(quantum)
+    # Positional: this runs once per symbol on the all-tickers path, and keywords cost a third more.
     return Ticker(
-        exchange_id=EXCHANGE_ID,
-        symbol=market.symbol,
-        timestamp=raw.closeTime,
-        bid=raw.bidPrice or None,
-        bid_volume=raw.bidQty,
-        ask=raw.askPrice or None,
-        ask_volume=raw.askQty,
-        last=last,
-        open=open_,
-        high=raw.highPrice or None,
-        low=raw.lowPrice or None,
-        close=last,
-        previous_close=raw.prevClosePrice,
-        base_volume=raw.volume,
-        quote_volume=raw.quoteVolume,
-        change=change,
-        percentage=percentage,
-        vwap=raw.weightedAvgPrice,
-        average=average,
-        info=raw,
+        EXCHANGE_ID,
+        market.symbol,
+        raw.closeTime,  # timestamp
+        raw.bidPrice or None,  # bid
+        raw.bidQty,  # bid_volume
+        raw.askPrice or None,  # ask
+        raw.askQty,  # ask_volume
+        last,  # last
+        open_,  # open
+        raw.highPrice or None,  # high
+        raw.lowPrice or None,  # low
+        last,  # close
+        raw.prevClosePrice,  # previous_close
+        raw.volume,  # base_volume
+        raw.quoteVolume,  # quote_volume
+        change,  # change
+        percentage,  # percentage
+        raw.weightedAvgPrice,  # vwap
+        average,  # average
+        raw,  # info
     )
 
 
 def parse_ticker(raw: Ticker24hr, market: Market) -> Ticker:
-    return _ticker(raw, market, _average_quantum(market.precision.price))
+    with localcontext(_EXACT):
+        return _ticker(raw, market, _average_quantum(market.precision.price))
 
 
 def parse_tickers(payload: Iterable[Ticker24hr], index: MarketIndex) -> list[Ticker]:
@@ -159,10 +162,11 @@ def parse_tickers(payload: Iterable[Ticker24hr], index: MarketIndex) -> list[Tic
     quantum_of = _average_quantum
     tickers: list[Ticker] = []
     append = tickers.append
-    for raw in payload:
-        market = by_id.get(raw.symbol)
-        if market is not None:
-            append(_ticker(raw, market, quantum_of(market.precision.price)))
+    with localcontext(_EXACT):
+        for raw in payload:
+            market = by_id.get(raw.symbol)
+            if market is not None:
+                append(_ticker(raw, market, quantum_of(market.precision.price)))
     return tickers
 
 
@@ -181,7 +185,7 @@ def parse_order_book(raw: Depth, market: Market, limit: int | None = None) -> Or
     )
 
 
-def parse_trade(raw: AggTrade, market: Market) -> Trade:
+def _trade(raw: AggTrade, market: Market) -> Trade:
     return Trade(
         id=str(raw.agg_id),
         timestamp=raw.time,
@@ -190,14 +194,20 @@ def parse_trade(raw: AggTrade, market: Market) -> Trade:
         side=Side.SELL if raw.buyer_is_maker else Side.BUY,
         price=raw.price,
         amount=raw.quantity,
-        cost=_EXACT.multiply(raw.price, raw.quantity),
+        cost=raw.price * raw.quantity,  # exact under _EXACT
         info=raw,
     )
 
 
+def parse_trade(raw: AggTrade, market: Market) -> Trade:
+    with localcontext(_EXACT):
+        return _trade(raw, market)
+
+
 def parse_trades(payload: Iterable[AggTrade], market: Market) -> list[Trade]:
     """Aggregate trades in venue order (oldest first)."""
-    return [parse_trade(raw, market) for raw in payload]
+    with localcontext(_EXACT):
+        return [_trade(raw, market) for raw in payload]
 
 
 def parse_ohlcv(payload: Iterable[Kline]) -> list[Candle]:

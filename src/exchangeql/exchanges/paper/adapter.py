@@ -136,5 +136,4 @@ SPEC = AdapterSpec(
     name="Paper (simulated)",
     engine=Engine.PAPER,
     factory=_factory,
-    aliases=("simulated",),
 )

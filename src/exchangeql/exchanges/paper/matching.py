@@ -15,9 +15,12 @@ Rules (what a user of the paper exchange can rely on):
   book and prints, and two orders can fill from the same print.
 - Time in force: GTC (default), IOC (take what the book offers now, expire the rest), FOK (all now or expire
   without a fill) and PO (post only: rejected if it would take). Market orders are IOC.
-- A resting buy reserves amount * price * (1 + the higher fee rate) of quote as used; a resting sell
-  reserves its amount of base. Cancel releases what is still reserved. Fills beyond the reservation (a
-  taker fill below the limit price) refund the difference to free at once.
+- Funds: a GTC or PO limit buy holds amount * price * (1 + the higher fee rate) of quote as used, a sell
+  holds its amount of base; each fill spends from what is held, and what a fill did not need (a taker fill
+  below the limit price) goes back to free at once. Cancel releases what is still held. Orders that do not
+  rest (market, IOC, FOK) need the cost + fee of their fills (a buy) or their amount (a sell) free.
+- Cancelling an order that is no longer open is InvalidOrder (it exists, but there is nothing to cancel);
+  an id this account does not know is OrderNotFound.
 - Client order ids are unique per account (a duplicate is InvalidOrder). Only the newest
   `max_closed_orders` finished orders are kept; an older one is forgotten along with its client order id.
 
@@ -43,7 +46,7 @@ from decimal import (
 )
 from typing import Any
 
-from ...errors import BadRequest, InsufficientFunds, InvalidOrder, OrderNotFound
+from ...errors import BadRequest, GatewayError, InsufficientFunds, InvalidOrder, OrderNotFound
 from ...models import Balance, Fee, Market, Order, OrderBookLevel, OrderRequest, OrderStatus, OrderType, Side
 from .simulation import STEP_MS, MarketSimulator, step_of
 
@@ -99,7 +102,7 @@ class _Order:
 
     @property
     def rests(self) -> bool:
-        return self.type is OrderType.LIMIT and self.time_in_force == "GTC"
+        return self.type is OrderType.LIMIT and self.time_in_force in ("GTC", "PO")
 
 
 @contextmanager
@@ -460,7 +463,7 @@ class MatchingEngine:
                     engine._open[order.id] = order
                 else:
                     engine._closed.append(order.id)
-        except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation, BadRequest) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation, GatewayError) as exc:
             raise ValueError(f"malformed paper account snapshot: {exc!r}") from exc
         return engine
 

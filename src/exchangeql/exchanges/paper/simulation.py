@@ -5,16 +5,21 @@ bucket refinements, never a replay of every second since some start. It is built
 
 1. Day anchors. A currency's USD price at UTC midnight of day D is start * exp(noise): value noise (octaves
    of 1 to 256 days) of a shared market factor plus the currency's own factor, each lattice value a hash of
-   (seed, name, octave, lattice index). A market's anchor is base anchor / quote anchor, so ETH/BTC equals
-   ETH/USDT / BTC/USDT at every midnight and drifts from it only by its own intraday noise.
-2. Day bar: open = anchor(D), close = anchor(D + 1), high/low a seeded excursion beyond both, and a
-   seeded volume around the market's typical daily volume.
+   (seed, name, octave, lattice index). Prices wander around their start (BTC ~60000, ETH ~3000) for ever.
+2. Day bar of a USDT market: open = anchor(D), close = anchor(D + 1), high/low a seeded excursion beyond
+   both, and a seeded volume around the market's typical daily volume.
 3. Refinement: a bar is split into children (day -> 24 hours -> 60 minutes -> 60 one-second prints) by
    Brownian bridges through its open, high, low and close, folded back into [low, high]. Children
    aggregate exactly to their parent (first open, last close, max high, min low, volumes summing exactly),
-   so candles of every timeframe, the 24h ticker and the prints agree. Each refinement is seeded by
-   (seed, symbol, level, index) alone: the same seed and the same second give the same price whatever was
-   asked before. Refinements live in a bounded LRU, so memory stays bounded.
+   so candles of every timeframe, the 24h ticker and the prints agree. The bridges mix common draws with
+   the market's own (`correlation`), so BTC, ETH and SOL move together as real markets do.
+4. A cross (ETH/BTC) is not simulated on its own: its bars come from its legs' bars (open and close are
+   the legs' ratio, high and low the ratio estimated from the legs' next finer bars) and each print is
+   the legs' ratio kept inside its minute bar. So ETH/BTC = ETH/USDT / BTC/USDT to a tick or two almost
+   always; a print differs from the ratio only where it had to reach, or stay inside, its bar's extremes.
+
+Each refinement is seeded by (seed, symbol, level, index) alone: the same seed and the same second give the
+same price whatever was asked before. Refinements live in bounded LRUs, so memory stays bounded.
 
 Inside, prices are integer ticks (price / tick size) and amounts integer units (amount / amount step);
 Decimals are made only at the edge, as ticks * tick, which is exact and on the tick. Floats only drive the
@@ -30,7 +35,7 @@ from __future__ import annotations
 import math
 import random
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from hashlib import blake2b
@@ -155,6 +160,11 @@ class _Window(NamedTuple):
     quote4: int
 
 
+class _Draws(NamedTuple):
+    shocks: list[float]  # the walk's increment into each position (index 0 unused)
+    where: tuple[float, float]  # uniforms placing the high and the low
+
+
 _Leaves = tuple[tuple[int, ...], tuple[int, ...]]  # the prices and volumes of one minute's 60 seconds
 V = TypeVar("V")
 
@@ -180,8 +190,6 @@ class _LRU(Generic[V]):
 @dataclass(frozen=True, slots=True)
 class _BookAt:
     step: int
-    raw_bids: tuple[tuple[int, int], ...]
-    raw_asks: tuple[tuple[int, int], ...]
     bids: tuple[OrderBookLevel, ...]
     asks: tuple[OrderBookLevel, ...]
 
@@ -195,7 +203,9 @@ class _Runtime:
         "daily_units",
         "decl",
         "index",
+        "legs",
         "market",
+        "ratio_factor",
         "step",
         "tick",
         "tick_f",
@@ -213,6 +223,12 @@ class _Runtime:
         self.book_units = float(decl.book_amount / decl.amount_step)
         self.book: _BookAt | None = None
         self.ticker: tuple[int, Ticker] | None = None
+        self.legs: tuple[_Runtime, _Runtime] | None = None
+        self.ratio_factor = 0.0
+
+    def ratio(self, base_ticks: int, quote_ticks: int) -> int:
+        """A cross's price in its ticks from its legs' prices in theirs."""
+        return max(1, round(base_ticks * self.ratio_factor / quote_ticks))
 
 
 def build_market(decl: MarketDecl) -> Market:
@@ -254,9 +270,13 @@ def _fold(x: float, low: int, high: int) -> int:
 
 
 def _bridge(
-    length: int, fixed: Mapping[int, int], low: int, high: int, scale: float, rng: random.Random
+    length: int, fixed: Mapping[int, int], low: int, high: int, scale: float, shocks: Sequence[float]
 ) -> list[int]:
-    """A path of `length` points through the `fixed` (position: value) points, Brownian bridges between."""
+    """A path of `length` points through the `fixed` (position: value) points, Brownian bridges between.
+
+    The walk's increment into position k is scale * shocks[k], whatever the fixed points, so paths sharing
+    shocks move together.
+    """
     path = [0] * length
     marks = sorted(fixed.items())
     for (pa, va), (pb, vb) in pairwise(marks):
@@ -265,13 +285,12 @@ def _bridge(
         if span > 1:
             walk = 0.0
             steps = []
-            for _ in range(span):
-                walk += scale * _gauss(rng)
+            for k in range(pa + 1, pb + 1):
+                walk += shocks[k]
                 steps.append(walk)
-            end = steps[-1]
             for j in range(1, span):
                 t = j / span
-                path[pa + j] = _fold(va + (vb - va) * t + steps[j - 1] - t * end, low, high)
+                path[pa + j] = _fold(va + (vb - va) * t + scale * (steps[j - 1] - t * walk), low, high)
     last_pos, last_value = marks[-1]
     path[last_pos] = last_value
     return path
@@ -294,16 +313,23 @@ def _split(total: int, floor_each: int, weights: list[float]) -> list[int]:
 class MarketSimulator:
     """The simulated markets of one seed. Pure functions of (seed, symbol, time), with bounded caches."""
 
-    def __init__(self, seed: int = 42, *, exchange_id: str = "paper", cache_size: int = 2048) -> None:
+    def __init__(self, seed: int = 42, *, exchange_id: str = "paper") -> None:
         self.seed = seed
         self.exchange_id = exchange_id
         self._runtimes = [_Runtime(i, decl, build_market(decl)) for i, decl in enumerate(MARKETS)]
         self._by_symbol = {rt.decl.symbol: rt for rt in self._runtimes}
-        self._usd_cache: _LRU[float] = _LRU(cache_size)
-        self._day_cache: _LRU[Bar] = _LRU(cache_size)
-        self._hour_cache: _LRU[tuple[Bar, ...]] = _LRU(cache_size)
-        self._minute_cache: _LRU[tuple[Bar, ...]] = _LRU(cache_size)
-        self._second_cache: _LRU[_Leaves] = _LRU(cache_size)
+        for rt in self._runtimes:
+            if rt.decl.cross_of is not None:
+                base_leg, quote_leg = (self._by_symbol[symbol] for symbol in rt.decl.cross_of)
+                rt.legs = (base_leg, quote_leg)
+                rt.ratio_factor = base_leg.tick_f / (quote_leg.tick_f * rt.tick_f)
+        # Bounded caches (a few tens of MB when full): small entries get many slots, big ones fewer.
+        self._common_cache: _LRU[tuple[float, ...]] = _LRU(512)
+        self._usd_cache: _LRU[float] = _LRU(16_384)
+        self._day_cache: _LRU[Bar] = _LRU(16_384)
+        self._hour_cache: _LRU[tuple[Bar, ...]] = _LRU(2048)  # 24 bars each
+        self._minute_cache: _LRU[tuple[Bar, ...]] = _LRU(1024)  # 60 bars each
+        self._second_cache: _LRU[_Leaves] = _LRU(1024)  # 2 x 60 ints each
 
     # -- markets ---------------------------------------------------------------------------------------
 
@@ -327,6 +353,23 @@ class MarketSimulator:
 
     def _rng(self, rt: _Runtime, level: str, index: int) -> random.Random:
         return random.Random(int.from_bytes(self._digest(rt.decl.symbol, level, index)[:8], "big"))
+
+    def _draws(self, rt: _Runtime, level: int, index: int, count: int, rng: random.Random) -> _Draws:
+        """The random input of one refinement, correlated across markets: increments mixing the common
+        (market-wide) draws with the market's own, and where the extremes fall, shared with the common
+        path with probability `correlation` (so correlated markets tend to peak and bottom together)."""
+        key = (level, index)
+        common = self._common_cache.get(key)
+        if common is None:
+            shared = random.Random(int.from_bytes(self._digest("common", level, index)[:8], "big"))
+            common = self._common_cache.put(
+                key, tuple(shared.random() if i < 2 else _gauss(shared) for i in range(count + 2))
+            )
+        rho = rt.decl.correlation
+        own = math.sqrt(1.0 - rho * rho)
+        shocks = [rho * z + own * _gauss(rng) for z in common[2:]]
+        mine = (rng.random(), rng.random())
+        return _Draws(shocks, (common[0], common[1]) if rng.random() < rho else mine)
 
     def _lattice(self, name: str, period: int, index: int) -> float:
         digest = self._digest("lattice", name, period, index)
@@ -367,12 +410,19 @@ class MarketSimulator:
         cached = self._day_cache.get(key)
         if cached is not None:
             return cached
-        o, c = self._anchor(rt, day), self._anchor(rt, day + 1)
         rng = self._rng(rt, "D", day)
-        spread = rt.decl.daily_range
-        top, bottom = max(o, c), min(o, c)
-        high = max(top + 1, round(top * math.exp(spread * (0.15 + 0.35 * abs(_gauss(rng))))))
-        low = max(1, min(bottom - 1, round(bottom * math.exp(-spread * (0.15 + 0.35 * abs(_gauss(rng)))))))
+        if rt.legs is not None:
+            b, q = (self._day(leg, day) for leg in rt.legs)
+            o, c = rt.ratio(b.open, q.open), rt.ratio(b.close, q.close)
+            high, low = _estimate(rt.ratio, *(self._hours(leg, day) for leg in rt.legs))
+        else:
+            o, c = self._anchor(rt, day), self._anchor(rt, day + 1)
+            spread = rt.decl.daily_range
+            top, bottom = max(o, c), min(o, c)
+            high = max(top + 1, round(top * math.exp(spread * (0.15 + 0.35 * abs(_gauss(rng))))))
+            low = max(
+                1, min(bottom - 1, round(bottom * math.exp(-spread * (0.15 + 0.35 * abs(_gauss(rng))))))
+            )
         volume = max(2 * DAY, round(rt.daily_units * math.exp(0.25 * _gauss(rng))))
         return self._day_cache.put(key, Bar(o, high, low, c, volume))
 
@@ -380,23 +430,46 @@ class MarketSimulator:
         key = (rt.index, day)
         cached = self._hour_cache.get(key)
         if cached is None:
-            cached = self._hour_cache.put(key, _refine(self._day(rt, day), 24, HOUR, self._rng(rt, "H", day)))
+            parent, rng = self._day(rt, day), self._rng(rt, "H", day)
+            if rt.legs is not None:
+                # Each hour's extremes from the legs' minutes: close to the ratio's true extremes.
+                base_leg, quote_leg = rt.legs
+                extremes = [
+                    _estimate(rt.ratio, self._minutes(base_leg, hour), self._minutes(quote_leg, hour))
+                    for hour in range(day * 24, day * 24 + 24)
+                ]
+                b, q = self._hours(base_leg, day), self._hours(quote_leg, day)
+                cached = _refine_cross(parent, b, q, extremes, rt.ratio, HOUR, rng)
+            else:
+                cached = _refine(parent, 24, HOUR, self._draws(rt, 1, day, 72, rng), rng)
+            self._hour_cache.put(key, cached)
         return cached
 
     def _minutes(self, rt: _Runtime, hour: int) -> tuple[Bar, ...]:
         key = (rt.index, hour)
         cached = self._minute_cache.get(key)
         if cached is None:
-            parent = self._hours(rt, hour // 24)[hour % 24]
-            cached = self._minute_cache.put(key, _refine(parent, 60, MINUTE, self._rng(rt, "M", hour)))
+            parent, rng = self._hours(rt, hour // 24)[hour % 24], self._rng(rt, "M", hour)
+            if rt.legs is not None:
+                b, q = (self._minutes(leg, hour) for leg in rt.legs)
+                extremes = [_estimate(rt.ratio, (bb,), (qq,)) for bb, qq in zip(b, q, strict=True)]
+                cached = _refine_cross(parent, b, q, extremes, rt.ratio, MINUTE, rng)
+            else:
+                cached = _refine(parent, 60, MINUTE, self._draws(rt, 2, hour, 180, rng), rng)
+            self._minute_cache.put(key, cached)
         return cached
 
     def _leaves(self, rt: _Runtime, minute: int) -> _Leaves:
         key = (rt.index, minute)
         cached = self._second_cache.get(key)
         if cached is None:
-            parent = self._minutes(rt, minute // 60)[minute % 60]
-            cached = self._second_cache.put(key, _refine_leaves(parent, self._rng(rt, "S", minute)))
+            parent, rng = self._minutes(rt, minute // 60)[minute % 60], self._rng(rt, "S", minute)
+            if rt.legs is not None:
+                b, q = (self._leaves(leg, minute) for leg in rt.legs)
+                cached = _cross_leaves(parent, b, q, rt.ratio, rng)
+            else:
+                cached = _refine_leaves(parent, self._draws(rt, 3, minute, 60, rng), rng)
+            self._second_cache.put(key, cached)
         return cached
 
     def _bar(self, rt: _Runtime, level: int, index: int) -> Bar:
@@ -502,8 +575,6 @@ class MarketSimulator:
         tick, unit = rt.tick, rt.step
         book = _BookAt(
             step,
-            tuple(raw_bids),
-            tuple(raw_asks),
             tuple(OrderBookLevel(p * tick, a * unit) for p, a in raw_bids),
             tuple(OrderBookLevel(p * tick, a * unit) for p, a in raw_asks),
         )
@@ -574,7 +645,7 @@ class MarketSimulator:
                 side = Side.BUY if (step ^ self.seed) & 1 else Side.SELL
             previous = ticks
             price, amount = ticks * rt.tick, units * rt.step
-            out.append(Trade(str(step), step * STEP_MS, symbol, side, price, amount, price * amount, "taker"))
+            out.append(Trade(str(step), step * STEP_MS, symbol, side, price, amount, price * amount))
         return out
 
     def candles(
@@ -611,42 +682,104 @@ class MarketSimulator:
         return out
 
 
-def _refine(parent: Bar, n: int, leaves_each: int, rng: random.Random) -> tuple[Bar, ...]:
+def _refine(parent: Bar, n: int, leaves_each: int, draws: _Draws, rng: random.Random) -> tuple[Bar, ...]:
     """Split `parent` into `n` child bars that aggregate exactly to it.
 
     The path runs through 3 points per child (open, an inner point, close); the parent's high and low are
     pinned to the inner points of two different children, so exactly those children reach them.
     """
-    o, high, low, c, volume = parent
+    o, high, low, c, _ = parent
     length = 3 * n
-    i_high = int(rng.random() * n)
-    i_low = int(rng.random() * (n - 1))
+    i_high = int(draws.where[0] * n)
+    i_low = int(draws.where[1] * (n - 1))
     i_low += i_low >= i_high
     scale = (high - low) / (2.0 * math.sqrt(length))
     fixed = {0: o, 3 * i_high + 1: high, 3 * i_low + 1: low, length - 1: c}
-    path = _bridge(length, fixed, low, high, scale, rng)
+    path = _bridge(length, fixed, low, high, scale, draws.shocks)
     wick = 0.5 * scale
     shapes = []
-    weights = []
     for i in range(n):
         co, inner, cc = path[3 * i : 3 * i + 3]
         ch = min(high, max(co, inner, cc) + int(abs(_gauss(rng)) * wick))
         cl = max(low, min(co, inner, cc) - int(abs(_gauss(rng)) * wick))
         shapes.append((co, ch, cl, cc))
-        # Busier where the price moves more.
-        weights.append(math.exp(0.5 * _gauss(rng)) * (1.0 + (ch - cl) / (high - low + 1)))
-    volumes = _split(volume, leaves_each, weights)
+    return _with_volumes(shapes, parent, leaves_each, rng)
+
+
+def _with_volumes(
+    shapes: Sequence[tuple[int, int, int, int]], parent: Bar, leaves_each: int, rng: random.Random
+) -> tuple[Bar, ...]:
+    # Busier where the price moves more.
+    spread = parent.high - parent.low + 1
+    weights = [math.exp(0.5 * _gauss(rng)) * (1.0 + (ch - cl) / spread) for _, ch, cl, _ in shapes]
+    volumes = _split(parent.volume, leaves_each, weights)
     return tuple(Bar(co, ch, cl, cc, v) for (co, ch, cl, cc), v in zip(shapes, volumes, strict=True))
 
 
-def _refine_leaves(parent: Bar, rng: random.Random) -> _Leaves:
+def _refine_leaves(parent: Bar, draws: _Draws, rng: random.Random) -> _Leaves:
     """The 60 one-second prints of a minute bar: first = open, last = close, max = high, min = low."""
     o, high, low, c, volume = parent
     n = 60
-    i_high = 1 + int(rng.random() * (n - 2))
-    i_low = 1 + int(rng.random() * (n - 3))
+    i_high = 1 + int(draws.where[0] * (n - 2))
+    i_low = 1 + int(draws.where[1] * (n - 3))
     i_low += i_low >= i_high
     scale = (high - low) / (2.0 * math.sqrt(n))
-    prices = _bridge(n, {0: o, i_high: high, i_low: low, n - 1: c}, low, high, scale, rng)
+    prices = _bridge(n, {0: o, i_high: high, i_low: low, n - 1: c}, low, high, scale, draws.shocks)
     weights = [math.exp(0.7 * _gauss(rng)) for _ in range(n)]
+    return tuple(prices), tuple(_split(volume, 1, weights))
+
+
+_Ratio = Callable[[int, int], int]
+
+
+def _estimate(ratio: _Ratio, bases: Sequence[Bar], quotes: Sequence[Bar]) -> tuple[int, int]:
+    """A cross's likely (high, low) over its legs' bars: their ratio at the bars' opens and closes (exact
+    prints), at their highs and at their lows. The finer the bars, the closer to the true extremes."""
+    values: list[int] = []
+    for b, q in zip(bases, quotes, strict=True):
+        values += (ratio(b.open, q.open), ratio(b.close, q.close), ratio(b.high, q.high), ratio(b.low, q.low))
+    return max(values), min(values)
+
+
+def _refine_cross(
+    parent: Bar,
+    bases: Sequence[Bar],
+    quotes: Sequence[Bar],
+    extremes: Sequence[tuple[int, int]],
+    ratio: _Ratio,
+    leaves_each: int,
+    rng: random.Random,
+) -> tuple[Bar, ...]:
+    """Children of a cross's bar from its legs' children: open and close are the legs' ratio, high and low
+    the estimated `extremes`, all kept inside the parent; the child nearest to the parent's high (low)
+    takes it, so the children aggregate exactly to the parent."""
+    o, high, low, c, _ = parent
+    shapes = []
+    for b, q, (top, bottom) in zip(bases, quotes, extremes, strict=True):
+        co = min(high, max(low, ratio(b.open, q.open)))
+        cc = min(high, max(low, ratio(b.close, q.close)))
+        shapes.append([co, min(high, max(low, top)), min(high, max(low, bottom)), cc])
+    shapes[0][0] = o
+    shapes[-1][3] = c
+    for shape in shapes:
+        shape[1] = max(shape)
+        shape[2] = min(shape)
+    max(shapes, key=lambda shape: shape[1])[1] = high
+    min(shapes, key=lambda shape: shape[2])[2] = low
+    return _with_volumes([(co, ch, cl, cc) for co, ch, cl, cc in shapes], parent, leaves_each, rng)
+
+
+def _cross_leaves(parent: Bar, bases: _Leaves, quotes: _Leaves, ratio: _Ratio, rng: random.Random) -> _Leaves:
+    """A cross's prints: the legs' ratio each second, kept inside the minute bar, which they reach."""
+    o, high, low, c, volume = parent
+    prices = [min(high, max(low, ratio(b, q))) for b, q in zip(bases[0], quotes[0], strict=True)]
+    prices[0], prices[-1] = o, c
+    inner = range(1, len(prices) - 1)
+    pinned = -1
+    if max(prices) < high:
+        pinned = max(inner, key=prices.__getitem__)
+        prices[pinned] = high
+    if min(prices) > low:
+        prices[min((i for i in inner if i != pinned), key=prices.__getitem__)] = low
+    weights = [math.exp(0.7 * _gauss(rng)) for _ in prices]
     return tuple(prices), tuple(_split(volume, 1, weights))
