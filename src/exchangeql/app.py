@@ -22,8 +22,8 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from .cache import ResponseCache, build_backend
-from .clock import set_deadline
+from .cache import OperationCache, ResponseCache, build_backend, track_freshness
+from .clock import now_ms, set_deadline
 from .errors import ErrorCode, GatewayError
 from .gateway import Gateway, TransportFor, _network, build_gateway
 from .resolvers.context import Context
@@ -66,31 +66,59 @@ def format_error(error: GraphQLError, request_id: str, debug: bool) -> dict[str,
     return out
 
 
+# Responses that must not be replayed from the operation cache: side effects, per-caller data, and
+# ages (an age frozen in a cached response would be wrong a moment later).
+_NOT_REPLAYABLE = (b"mutation", b"subscription", b"ageMs", b"account")
+
+# The longest an identical anonymous query is answered from the operation cache, even when all the
+# data it read stays fresh for longer.
+OPERATION_CACHE_MAX_MS = 1000
+
+
 class GraphQLView(GraphQL[Context, None]):
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(build_schema(settings), **kwargs)
         self.settings = settings
+        self.operations = OperationCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        key = await self._replay_key(request)
+        if key is not None and (cached := self.operations.get(key, now_ms())) is not None:
+            hit = Response(cached, media_type="application/json", headers={"x-exchangeql-cache": "hit"})
+            await hit(scope, receive, send)
+            return
         try:
             response = await self.run(request)
         except HTTPException as exc:  # malformed JSON, missing query, wrong method: typed, not plain text
-            response = JSONResponse(
-                error_body(exc.reason, ErrorCode.BAD_REQUEST), status_code=exc.status_code
-            )
+            body = error_body(exc.reason, ErrorCode.BAD_REQUEST)
+            response = JSONResponse(body, status_code=exc.status_code)
+        if key is not None and response.status_code == 200 and getattr(request.state, "replayable", False):
+            fresh_until = min(request.state.freshness.until_ms, now_ms() + OPERATION_CACHE_MAX_MS)
+            self.operations.put(key, bytes(response.body), fresh_until)
         await response(scope, receive, send)
+
+    async def _replay_key(self, request: Request) -> bytes | None:
+        """The operation-cache key (the raw body) of an anonymous read-only POST, else None."""
+        if request.method != "POST" or "authorization" in request.headers:
+            return None
+        body = await request.body()
+        if any(word in body for word in _NOT_REPLAYABLE):
+            return None
+        return body
 
     async def get_context(self, request: Any, response: Any) -> Context:
         set_deadline(self.settings.request_deadline_ms / 1000)
+        request.state.freshness = track_freshness()
         state = request.app.state
         return Context(gateway=state.gateway, settings=self.settings, request_id=request.state.request_id)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response: dict[str, Any] = {"data": result.data}
+        request.state.replayable = not result.errors
         if result.errors:
             request_id = request.state.request_id
             response["errors"] = [format_error(e, request_id, self.settings.debug) for e in result.errors]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from collections import OrderedDict
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -34,6 +37,62 @@ class Entry(Generic[T]):
 
     def age_ms(self, now: int | None = None) -> int:
         return max(0, (now_ms() if now is None else now) - self.fetched_at)
+
+
+class Freshness:
+    """Until when everything one GraphQL request read stays fresh (epoch ms); feeds the operation cache."""
+
+    __slots__ = ("until_ms",)
+
+    def __init__(self) -> None:
+        self.until_ms = math.inf
+
+    def saw(self, fetched_at: int, ttl_s: float) -> None:
+        self.until_ms = min(self.until_ms, fetched_at + ttl_s * 1000)
+
+
+_freshness: ContextVar[Freshness | None] = ContextVar("exchangeql_freshness", default=None)
+
+
+def track_freshness() -> Freshness:
+    """Start tracking for the current request (tasks it spawns share the tracker)."""
+    tracker = Freshness()
+    _freshness.set(tracker)
+    return tracker
+
+
+def note_fresh(fetched_at: int, ttl_s: float) -> None:
+    tracker = _freshness.get()
+    if tracker is not None:
+        tracker.saw(fetched_at, ttl_s)
+
+
+class OperationCache:
+    """Whole responses of identical anonymous queries, kept while all the data they read is fresh.
+
+    Bounded (LRU); per process. Callers decide what is cacheable (no errors, no mutation, no token).
+    """
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
+
+    def get(self, key: bytes, now: int) -> bytes | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        expires, body = found
+        if now >= expires:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return body
+
+    def put(self, key: bytes, body: bytes, expires: float) -> None:
+        self._entries[key] = (expires, body)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
 
 
 def cache_key(exchange_id: str, kind: str, *parts: object) -> str:

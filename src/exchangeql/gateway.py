@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import httpx
 
-from .cache import Entry, ResponseCache, cache_key
+from .cache import Entry, ResponseCache, cache_key, note_fresh
 from .errors import BadRequest, BadSymbol, NotSupported
 from .exchanges.base import Adapter, AdapterSpec, Engine, Method, Support
 from .exchanges.catalog import Catalog, CatalogEntry, ExchangeStatus, load_catalog, unavailable_error
@@ -72,7 +72,10 @@ class ExchangeService:
             raise NotSupported(f"{method.value} is not available on {self.id}", exchange=self.id)
 
     async def _cached(self, kind: DataKind, key: str, fetch: Callable[[], Awaitable[T]]) -> Entry[T]:
-        return await self.cache.get_or_fetch(key, self.settings.ttl_for(self.id, kind), fetch)
+        ttl = self.settings.ttl_for(self.id, kind)
+        entry = await self.cache.get_or_fetch(key, ttl, fetch)
+        note_fresh(entry.fetched_at, ttl)
+        return entry
 
     async def markets(self) -> Entry[MarketIndex]:
         # Markets are read on every symbol lookup: keep the index in process until its TTL runs out,
@@ -80,6 +83,7 @@ class ExchangeService:
         ttl_ms = self.settings.ttl_for(self.id, DataKind.MARKETS) * 1000
         local = self._markets
         if local is not None and local.age_ms() < ttl_ms:
+            note_fresh(local.fetched_at, ttl_ms / 1000)
             return local
 
         async def fetch() -> MarketIndex:

@@ -166,3 +166,20 @@ async def test_exchanges_list_and_capabilities() -> None:
     caps = {c["method"]: c["support"] for c in by_id["binance"]["capabilities"]}
     assert caps["fetch_ticker"] == "NATIVE"
     assert json.dumps(body).count('"status": "ACTIVE"') == len(by_id)
+
+
+async def test_identical_anonymous_queries_are_answered_from_the_operation_cache() -> None:
+    query = {"query": '{ exchange(id: "paper") { ticker(symbol: "BTC/USDT") { last bid ask } } }'}
+    with_age = {"query": '{ exchange(id: "paper") { ticker(symbol: "BTC/USDT") { last ageMs } } }'}
+    failing = {"query": '{ exchange(id: "paper") { ticker(symbol: "NOPE/USDT") { last } } }'}
+    async with gateway_client(transport_for=_offline) as client:
+        first = await client.post("/graphql", json=query)
+        second = await client.post("/graphql", json=query)
+        authorized = await client.post("/graphql", json=query, headers={"authorization": "Bearer x"})
+        aged = [await client.post("/graphql", json=with_age) for _ in range(2)]
+        errors = [await client.post("/graphql", json=failing) for _ in range(2)]
+    assert "x-exchangeql-cache" not in first.headers
+    assert second.headers["x-exchangeql-cache"] == "hit"
+    assert second.json() == first.json()
+    assert "x-exchangeql-cache" not in authorized.headers
+    assert all("x-exchangeql-cache" not in r.headers for r in aged + errors)

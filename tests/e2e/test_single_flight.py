@@ -37,7 +37,9 @@ async def test_200_concurrent_cold_requests_make_one_upstream_call(
     with server_process(["serve"], env=env) as gateway:
         limits = httpx.Limits(max_connections=200)
         async with httpx.AsyncClient(base_url=gateway, limits=limits, timeout=30) as client:
-            responses = await asyncio.gather(*(client.post("/graphql", json={"query": QUERY}) for _ in range(200)))
+            responses = await asyncio.gather(
+                *(client.post("/graphql", json={"query": QUERY}) for _ in range(200))
+            )
     bodies = [r.json() for r in responses]
     assert all(r.status_code == 200 for r in responses)
     assert all("errors" not in b for b in bodies), bodies[0]
