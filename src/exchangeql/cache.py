@@ -12,8 +12,8 @@ import asyncio
 import logging
 import math
 from collections import OrderedDict
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit

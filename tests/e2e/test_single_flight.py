@@ -32,7 +32,8 @@ async def test_200_concurrent_cold_requests_make_one_upstream_call(
     if cache_url == "redis":
         cache_url = request.getfixturevalue("redis_url")
         redis.Redis.from_url(cache_url).flushdb()  # a cold cache
-    httpx.post(replay_url + "/_replay/reset").raise_for_status()
+    async with httpx.AsyncClient(base_url=replay_url) as replay:
+        (await replay.post("/_replay/reset")).raise_for_status()
     env = {"EXCHANGEQL_UPSTREAM_BINANCE": replay_url + "/binance", "EXCHANGEQL_CACHE_URL": cache_url}
     with server_process(["serve"], env=env) as gateway:
         limits = httpx.Limits(max_connections=200)
@@ -45,6 +46,7 @@ async def test_200_concurrent_cold_requests_make_one_upstream_call(
     assert all("errors" not in b for b in bodies), bodies[0]
     # The recorded binance ticker (ccxt-static response/binance.json, "public spot ticker").
     assert {Decimal(b["data"]["exchange"]["ticker"]["last"]) for b in bodies} == {Decimal("73369.84")}
-    stats = httpx.get(replay_url + "/_replay/stats").json()["binance"]
+    async with httpx.AsyncClient(base_url=replay_url) as replay:
+        stats = (await replay.get("/_replay/stats")).json()["binance"]
     assert stats["GET /api/v3/ticker/24hr"]["count"] == 1
     assert stats["GET /api/v3/exchangeInfo"]["count"] == 1

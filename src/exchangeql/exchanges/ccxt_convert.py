@@ -51,9 +51,9 @@ class CcxtMinMax(msgspec.Struct, frozen=True, gc=False):
 
 
 class CcxtLimits(msgspec.Struct, frozen=True, gc=False):
-    amount: CcxtMinMax = CcxtMinMax()
-    price: CcxtMinMax = CcxtMinMax()
-    cost: CcxtMinMax = CcxtMinMax()
+    amount: CcxtMinMax | None = None
+    price: CcxtMinMax | None = None
+    cost: CcxtMinMax | None = None
 
 
 class CcxtPrecision(msgspec.Struct, frozen=True, gc=False):
@@ -73,8 +73,8 @@ class CcxtMarket(msgspec.Struct, frozen=True):
     settle: str | None = None
     settleId: str | None = None
     active: bool | None = None
-    precision: CcxtPrecision = CcxtPrecision()
-    limits: CcxtLimits = CcxtLimits()
+    precision: CcxtPrecision | None = None  # null in ccxt when a venue declares none
+    limits: CcxtLimits | None = None
     contractSize: Decimal | None = None
     linear: bool | None = None
     expiry: int | None = None
@@ -185,8 +185,12 @@ def tick_size(value: Decimal | None, precision_mode: int) -> Decimal | None:
     return None
 
 
-def _minmax(raw: CcxtMinMax) -> MinMax:
-    return MinMax(raw.min, raw.max)
+_NO_PRECISION = CcxtPrecision()
+_NO_LIMITS = CcxtLimits()
+
+
+def _minmax(raw: CcxtMinMax | None) -> MinMax:
+    return MinMax() if raw is None else MinMax(raw.min, raw.max)
 
 
 def markets(raw: Iterable[Any], exchange_id: str, precision_mode: int) -> list[Market]:
@@ -198,6 +202,8 @@ def markets(raw: Iterable[Any], exchange_id: str, precision_mode: int) -> list[M
         if market_type is None:
             log.debug("%s: market %s of type %r left out", exchange_id, m.symbol, m.type)
             continue
+        precision = m.precision or _NO_PRECISION
+        limits = m.limits or _NO_LIMITS
         result.append(
             Market(
                 symbol=m.symbol,
@@ -210,10 +216,10 @@ def markets(raw: Iterable[Any], exchange_id: str, precision_mode: int) -> list[M
                 # ccxt says None when the venue does not tell: it lists the market, so it is tradable.
                 active=m.active is not False,
                 precision=Precision(
-                    price=tick_size(m.precision.price, precision_mode),
-                    amount=tick_size(m.precision.amount, precision_mode),
+                    price=tick_size(precision.price, precision_mode),
+                    amount=tick_size(precision.amount, precision_mode),
                 ),
-                limits=Limits(_minmax(m.limits.amount), _minmax(m.limits.price), _minmax(m.limits.cost)),
+                limits=Limits(_minmax(limits.amount), _minmax(limits.price), _minmax(limits.cost)),
                 settle=m.settle or None,  # some venues' spot markets say settle ""
                 settle_id=m.settleId or None,
                 contract_size=m.contractSize,
