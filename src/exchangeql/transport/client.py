@@ -109,7 +109,9 @@ class VenueClient:
         budget = remaining(self.default_deadline_s)
         if budget <= 0:
             raise Timeout("request deadline reached before the call", exchange=self.exchange)
-        await self.limiter.acquire(weight, max_wait=budget)
+        # Waiting for a slot must leave time for the call itself, or the caller gets TIMEOUT instead of
+        # the truthful RATE_LIMITED.
+        await self.limiter.acquire(weight, max_wait=budget - min(0.25, budget / 4))
         budget = remaining(self.default_deadline_s)
         timeout = max(0.001, min(self.timeout_s, budget))
         target = rewrite_origin(url, self.upstream)
