@@ -114,14 +114,18 @@ class GraphQLView(GraphQL[Context, None]):
         set_deadline(self.settings.request_deadline_ms / 1000)
         request.state.freshness = track_freshness()
         state = request.app.state
-        return Context(gateway=state.gateway, settings=self.settings, request_id=request.state.request_id)
+        context = Context(gateway=state.gateway, settings=self.settings, request_id=request.state.request_id)
+        request.state.context = context
+        return context
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response: dict[str, Any] = {"data": result.data}
-        request.state.replayable = not result.errors
-        if result.errors:
+        context: Context | None = getattr(request.state, "context", None)
+        errors = [*(result.errors or ()), *(context.reported if context is not None else ())]
+        request.state.replayable = not errors
+        if errors:
             request_id = request.state.request_id
-            response["errors"] = [format_error(e, request_id, self.settings.debug) for e in result.errors]
+            response["errors"] = [format_error(e, request_id, self.settings.debug) for e in errors]
         return response  # type: ignore[return-value]
 
     def encode_json(self, data: object) -> bytes:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import strawberry
+from graphql import GraphQLError
 
 from ..gateway import Gateway
 from ..settings import Settings
@@ -18,9 +19,18 @@ class Context:
     settings: Settings
     request_id: str
     loaders: Loaders = field(init=False)
+    # Errors about parts of an answer that still has data (one exchange of a cross-exchange aggregate).
+    reported: list[GraphQLError] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders()
+
+    def report(self, info: strawberry.Info[Any, Any], error: Exception) -> None:
+        self.reported.append(
+            GraphQLError(
+                str(error), nodes=info._raw_info.field_nodes, path=info.path.as_list(), original_error=error
+            )
+        )
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -24,7 +24,7 @@ from ..resolvers import query as q
 from ..resolvers.context import Info
 from ..settings import Settings
 from .scalars import SCALAR_MAP
-from .types import Exchange, ExchangeStatus, Ticker
+from .types import BestPrice, ConsolidatedOrderBook, Exchange, ExchangeStatus, Ticker
 
 
 @strawberry.type
@@ -47,6 +47,22 @@ class Query:
         now = now_ms()
         results = await q.tickers(info, symbol, exchanges)
         return [Ticker.from_entry(r, now) if isinstance(r, Entry) else r for r in results]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="The best bid and ask for one symbol across exchanges, with the spread; an exchange that "
+        "fails is left out and reported as an error naming it."
+    )
+    async def best_price(self, info: Info, symbol: str, exchanges: list[str]) -> BestPrice:
+        return BestPrice.from_domain(await q.best_price(info, symbol, exchanges))
+
+    @strawberry.field(
+        description="One symbol's order books on several exchanges merged by price (limit levels per side, "
+        "default 20); an exchange that fails is left out and reported as an error naming it."
+    )
+    async def order_book(
+        self, info: Info, symbol: str, exchanges: list[str], limit: int | None = None
+    ) -> ConsolidatedOrderBook:
+        return ConsolidatedOrderBook.from_domain(await q.consolidated_book(info, symbol, exchanges, limit))
 
 
 class GatewaySchema(strawberry.Schema):

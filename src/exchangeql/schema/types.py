@@ -10,7 +10,7 @@ from typing import Annotated
 
 import strawberry
 
-from .. import models
+from .. import aggregate, models
 from ..cache import Entry
 from ..clock import iso8601, now_ms
 from ..gateway import ExchangeRef
@@ -321,3 +321,77 @@ class Exchange:
         limit: int | None = None,
     ) -> list[Candle]:
         return [Candle.from_domain(c) for c in await r.candles(info, self.ref, symbol, timeframe, limit)]
+
+
+@strawberry.type(description="One side's best price and the exchange offering it.")
+class PriceQuote:
+    exchange_id: str
+    price: Decimal
+    amount: Decimal | None = strawberry.field(description="The amount at that price, where the venue says.")
+
+    @classmethod
+    def from_domain(cls, q: aggregate.Quote | None) -> PriceQuote | None:
+        return cls(exchange_id=q.exchange_id, price=q.price, amount=q.amount) if q is not None else None
+
+
+@strawberry.type(description="The best bid and ask for one symbol across several exchanges.")
+class BestPrice:
+    symbol: str
+    bid: PriceQuote | None = strawberry.field(description="The highest bid.")
+    ask: PriceQuote | None = strawberry.field(description="The lowest ask.")
+    spread: Decimal | None = strawberry.field(description="ask - bid; negative when the market is crossed.")
+    spread_percentage: Decimal | None = strawberry.field(description="spread / mid price * 100, 8 decimals.")
+    crossed: bool = strawberry.field(description="The best bid is above the best ask: an arbitrage signal.")
+
+    @classmethod
+    def from_domain(cls, b: aggregate.BestPrice) -> BestPrice:
+        return cls(
+            symbol=b.symbol,
+            bid=PriceQuote.from_domain(b.bid),
+            ask=PriceQuote.from_domain(b.ask),
+            spread=b.spread,
+            spread_percentage=b.spread_percentage,
+            crossed=b.crossed,
+        )
+
+
+@strawberry.type
+class LevelSource:
+    exchange_id: str
+    amount: Decimal
+
+
+@strawberry.type(description="One price level merged across exchanges.")
+class ConsolidatedLevel:
+    price: Decimal
+    amount: Decimal = strawberry.field(description="The total over all exchanges at this price.")
+    sources: list[LevelSource]
+
+
+@strawberry.type(description="Order books of several exchanges merged into one.")
+class ConsolidatedOrderBook:
+    symbol: str
+    timestamp: Long | None
+    bids: list[ConsolidatedLevel]
+    asks: list[ConsolidatedLevel]
+    exchanges: list[str] = strawberry.field(description="The exchanges whose books were merged.")
+
+    @classmethod
+    def from_domain(cls, book: aggregate.ConsolidatedBook) -> ConsolidatedOrderBook:
+        def levels(side: tuple[aggregate.ConsolidatedLevel, ...]) -> list[ConsolidatedLevel]:
+            return [
+                ConsolidatedLevel(
+                    price=lvl.price,
+                    amount=lvl.amount,
+                    sources=[LevelSource(exchange_id=s.exchange_id, amount=s.amount) for s in lvl.sources],
+                )
+                for lvl in side
+            ]
+
+        return cls(
+            symbol=book.symbol,
+            timestamp=Long(book.timestamp) if book.timestamp is not None else None,
+            bids=levels(book.bids),
+            asks=levels(book.asks),
+            exchanges=list(book.exchanges),
+        )

@@ -124,9 +124,11 @@ def load_recordings(directory: Path | Traversable | None = None) -> dict[str, Re
         if entry.name.endswith(".json"):
             recording = msgspec.json.decode(entry.read_bytes(), type=Recording)
             routes = [msgspec.structs.replace(route, body=_compact(route.body)) for route in recording.routes]
-            error_body = _compact(recording.error_body)
             recordings[recording.exchange] = msgspec.structs.replace(
-                recording, routes=routes, error_body=error_body, not_found_body=_compact(recording.not_found_body)
+                recording,
+                routes=routes,
+                error_body=_compact(recording.error_body),
+                not_found_body=_compact(recording.not_found_body),
             )
     return recordings
 
