@@ -95,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GatewayError as error:  # configuration errors: a clear line, no traceback
         sys.stderr.write(f"exchangeql: {error}\n")
         return 2
+    except BrokenPipeError:  # `exchangeql exchanges | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
