@@ -22,13 +22,16 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from .cache import OperationCache, ResponseCache, build_backend, track_freshness
+from .cache import OperationCache, track_freshness
+from .cache_redis import SharedState, build_shared_state
 from .clock import now_ms, set_deadline
 from .errors import ErrorCode, GatewayError
 from .gateway import Gateway, TransportFor, _network, build_gateway
 from .resolvers.context import Context
 from .schema.root import build_schema
 from .settings import Settings
+from .trading.auth import RequestAuth
+from .trading.runtime import Trading, open_trading
 
 log = logging.getLogger("exchangeql")
 
@@ -115,6 +118,11 @@ class GraphQLView(GraphQL[Context, None]):
         request.state.freshness = track_freshness()
         state = request.app.state
         context = Context(gateway=state.gateway, settings=self.settings, request_id=request.state.request_id)
+        trading: Trading | None = getattr(state, "trading", None)
+        if trading is not None:  # the bearer token is checked (and failures counted) on first use
+            client = request.client.host if request.client is not None else None
+            context.auth = RequestAuth.from_headers(trading.authenticator, request.headers, client)
+            context.trading = trading.service
         request.state.context = context
         return context
 
@@ -193,19 +201,29 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
-        cache = ResponseCache(build_backend(settings.cache_url))
-        gateway = build_gateway(settings, cache, transport_for=transport_for, replay=replay)
-        app.state.gateway = gateway
-        app.state.ready = True
-        log.info(
-            "exchangeql ready: %d exchanges, cache %s", len(gateway.refs), settings.cache_url.split(":")[0]
+        shared = build_shared_state(settings)
+        gateway = build_gateway(
+            settings, shared.cache, transport_for=transport_for, replay=replay, limiter_for=shared.limiter_for
         )
+        app.state.shared = shared
+        app.state.gateway = gateway
         try:
-            yield {}
+            # Journal migrated and unsettled orders reconciled before the first request is served.
+            async with open_trading(settings, transport_for) as trading:
+                app.state.trading = trading
+                app.state.ready = True
+                log.info(
+                    "exchangeql ready: %d exchanges, cache %s",
+                    len(gateway.refs),
+                    settings.cache_url.split(":")[0],
+                )
+                try:
+                    yield {}
+                finally:
+                    app.state.ready = False
         finally:
-            app.state.ready = False
             await gateway.close()
-            await cache.close()
+            await shared.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "alive"})
@@ -213,9 +231,19 @@ def build_app(
     async def readyz(request: Request) -> Response:
         if not getattr(request.app.state, "ready", False):
             return JSONResponse({"status": "starting"}, status_code=503)
-        gateway: Gateway = request.app.state.gateway
-        degraded = gateway.cache.degraded
-        return JSONResponse({"status": "degraded" if degraded else "ready", "cacheDegraded": degraded})
+        shared: SharedState = request.app.state.shared
+        healthy = await shared.check()  # degraded (HTTP 200): serving, but each instance alone
+        return JSONResponse(
+            {
+                "status": "ready" if healthy else "degraded",
+                "cacheDegraded": shared.cache_degraded,
+                "rateLimitDegraded": shared.ratelimit_degraded,
+            }
+        )
+
+    async def metrics(request: Request) -> Response:
+        text = render_metrics(request.app.state.gateway, request.app.state.shared)
+        return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     view = GraphQLView(settings, graphql_ide="graphiql", allow_queries_via_get=False)
     app = Starlette(
@@ -223,11 +251,35 @@ def build_app(
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
         ],
         lifespan=lifespan,
     )
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+def render_metrics(gateway: Gateway, shared: SharedState) -> str:
+    """Prometheus text format: whether this instance serves alone, and its upstream calls per exchange."""
+    lines = [
+        "# HELP exchangeql_cache_degraded 1 while the shared cache (Redis) is unreachable.",
+        "# TYPE exchangeql_cache_degraded gauge",
+        f"exchangeql_cache_degraded {int(shared.cache_degraded)}",
+        "# HELP exchangeql_ratelimit_degraded 1 while rate limits use this instance's share of each budget.",
+        "# TYPE exchangeql_ratelimit_degraded gauge",
+        f"exchangeql_ratelimit_degraded {int(shared.ratelimit_degraded)}",
+        "# HELP exchangeql_redis_outages_total Times this instance lost Redis.",
+        "# TYPE exchangeql_redis_outages_total counter",
+        f"exchangeql_redis_outages_total {shared.link.outages if shared.link else 0}",
+        "# HELP exchangeql_upstream_calls_total HTTP requests sent to each exchange.",
+        "# TYPE exchangeql_upstream_calls_total counter",
+    ]
+    lines += [
+        f'exchangeql_upstream_calls_total{{exchange="{service.id}"}} {service.client.calls}'
+        for service in gateway.services
+        if service.client is not None
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _replay_transports() -> TransportFor:

@@ -22,12 +22,16 @@ from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
 from aiocache.serializers import PickleSerializer
 from redis.asyncio import BlockingConnectionPool
+from redis.exceptions import RedisError
 
 from .clock import now_ms
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Backend failures that mean it is unreachable, as opposed to one value that cannot be read.
+BACKEND_DOWN: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +115,13 @@ def build_backend(url: str, namespace: str = "exchangeql") -> BaseCache:
             db=db,
             password=parts.password,
             namespace=namespace,
-            timeout=1,
-            create_connection_timeout=1,
-            pool_max_size=32,
+            # Short: a dead or hung Redis must cost a request little (cache_redis falls back to memory).
+            timeout=0.5,
+            create_connection_timeout=0.3,
+            pool_max_size=64,
             # Wait for a free connection instead of failing when many keys are looked up at once.
             connection_pool_class=BlockingConnectionPool,
+            connection_pool_kwargs={"socket_timeout": 0.3, "timeout": 0.5},
         )
     return SimpleMemoryCache(namespace=namespace, timeout=None)
 
@@ -125,7 +131,7 @@ class ResponseCache:
         self.backend = backend
         self._inflight: dict[str, asyncio.Task[Entry[Any]]] = {}
         self.fetches = 0  # upstream fetches started (metrics, tests)
-        self.degraded = False  # the backend failed on its last use
+        self._degraded = False  # the backend was unreachable on its last use
 
     async def get_or_fetch(self, key: str, ttl: float, fetch: Callable[[], Awaitable[T]]) -> Entry[T]:
         task = self._inflight.get(key)
@@ -156,22 +162,32 @@ class ResponseCache:
     async def _get(self, key: str) -> Entry[Any] | None:
         try:
             value = await self.backend.get(key)
-        except Exception as exc:
+        except BACKEND_DOWN as exc:
             self._degrade(exc)
             return None
-        self.degraded = False
+        except Exception as exc:  # one unreadable value (another version's pickle) is a miss, not an outage
+            log.warning("unreadable cache entry %s: %s", key, type(exc).__name__)
+            return None
+        self._degraded = False
         return value if isinstance(value, Entry) else None
 
     async def _set(self, key: str, entry: Entry[Any], ttl: float) -> None:
         try:
             await self.backend.set(key, entry, ttl=ttl)
-        except Exception as exc:
+        except BACKEND_DOWN as exc:
             self._degrade(exc)
+        except Exception as exc:  # a value that cannot be stored is fetched again next time
+            log.warning("cannot store cache entry %s: %s", key, type(exc).__name__)
 
-    def _degrade(self, exc: Exception) -> None:
-        if not self.degraded:
+    @property
+    def degraded(self) -> bool:
+        """The backend is unreachable: answers are fetched without it (SharedResponseCache: Redis is down)."""
+        return self._degraded
+
+    def _degrade(self, exc: BaseException) -> None:
+        if not self._degraded:
             log.warning("cache backend unavailable, serving without it: %s", type(exc).__name__)
-        self.degraded = True
+        self._degraded = True
 
     async def clear(self) -> None:
         await self.backend.clear()

@@ -88,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     exchanges.set_defaults(run=_exchanges)
     sub.add_parser("replay", help="run the recorded-upstream replay server (see `exchangeql replay -h`)")
     sub.add_parser("conformance", help="check native adapters against ccxt static test files")
+    from .trading.commands import add_token_parser
+
+    add_token_parser(sub)
 
     args = parser.parse_args(argv)
     try:

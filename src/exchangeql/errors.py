@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     INTERNAL = "INTERNAL"
 
 
@@ -106,6 +107,12 @@ class Unauthenticated(GatewayError):
 
 class Forbidden(GatewayError):
     code = ErrorCode.FORBIDDEN
+
+
+class IdempotencyConflict(GatewayError):
+    """An idempotency key reused with different order parameters: the first order stands, nothing is sent."""
+
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
 
 
 class InternalError(GatewayError):

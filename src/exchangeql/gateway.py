@@ -24,6 +24,7 @@ from .models import Candle, Market, MarketIndex, OrderBook, Ticker, Trade
 from .settings import DataKind, Settings
 from .symbols import parse_symbol
 from .transport.client import VenueClient, build_venue_client
+from .transport.ratelimit import LimiterFor, TokenBucket
 
 T = TypeVar("T")
 
@@ -245,6 +246,7 @@ def build_gateway(
     transport_for: TransportFor = _network,
     replay: bool = False,
     catalog: Catalog | None = None,
+    limiter_for: LimiterFor = TokenBucket,
 ) -> Gateway:
     """Wire every catalogue exchange: ACTIVE ones get an engine (native where we have one, else ccxt
     when installed), a transport and a cached service; the others keep their status and evidence.
@@ -273,6 +275,7 @@ def build_gateway(
                 default_rate_limit=spec.rate_limit,
                 deadline_s=settings.request_deadline_ms / 1000,
                 transport=transport_for(spec.id),
+                limiter_for=limiter_for,
             )
         service = ExchangeService(spec, spec.factory(client, settings), engine, cache, settings, client)
         refs[entry.id] = ExchangeRef(entry, engine, service)

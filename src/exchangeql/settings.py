@@ -11,6 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,12 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: _default_data_dir())
     replay: bool = False  # serve every native exchange from the bundled recordings
     exchanges: Mapping[str, ExchangeSettings] = field(default_factory=dict)
+    # Trading. The order journal: SQLite in data_dir unless a postgresql:// URL (kept out of reprs: it
+    # may hold a password). Accounts are raw tables checked by trading/accounts.py (credentials: no repr).
+    database_url: str | None = field(default=None, repr=False)
+    instance_id: str | None = None  # names this instance in the journal; the host name when None
+    paper_balances: Mapping[str, Decimal] | None = None  # starting balances of paper accounts
+    accounts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
 
     def exchange(self, exchange_id: str) -> ExchangeSettings:
         return self.exchanges.get(exchange_id, ExchangeSettings())
@@ -171,7 +178,57 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         data_dir=Path(pick("data_dir", "EXCHANGEQL_DATA_DIR", defaults.data_dir)),
         replay=_bool(pick("replay", "EXCHANGEQL_REPLAY", False), "replay"),
         exchanges={eid: _exchange(eid, entry) for eid, entry in exchanges.items()},
+        database_url=env.get("EXCHANGEQL_DATABASE_URL", raw.get("database_url")) or None,
+        instance_id=env.get("EXCHANGEQL_INSTANCE_ID", raw.get("instance_id")) or None,
+        paper_balances=_balances(env.get("EXCHANGEQL_PAPER_BALANCES", raw.get("paper", {}).get("balances"))),
+        accounts=_accounts(raw.get("accounts", {}), env),
     )
+
+
+# EXCHANGEQL_ACCOUNT_<NAME>_<FIELD>; longest suffix first (API_KEY_FILE before API_KEY).
+_ACCOUNT_CREDENTIALS = ("API_KEY", "SECRET", "PASSWORD", "UID")
+_ACCOUNT_FIELDS = sorted(
+    ["EXCHANGE", "SANDBOX", "ENGINE", *_ACCOUNT_CREDENTIALS, *(f"{f}_FILE" for f in _ACCOUNT_CREDENTIALS)],
+    key=len,
+    reverse=True,
+)
+
+
+def _accounts(tables: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """[accounts.<name>] tables merged with EXCHANGEQL_ACCOUNT_<NAME>_<FIELD> variables (env wins)."""
+    if not isinstance(tables, Mapping):
+        raise SettingsError("accounts must be a table of [accounts.<name>] tables")
+    accounts = {str(k).lower(): dict(v) for k, v in tables.items() if isinstance(v, Mapping)}
+    for name, value in env.items():
+        if not name.startswith("EXCHANGEQL_ACCOUNT_"):
+            continue
+        rest = name.removeprefix("EXCHANGEQL_ACCOUNT_")
+        for suffix in _ACCOUNT_FIELDS:
+            if rest.endswith("_" + suffix) and len(rest) > len(suffix) + 1:
+                accounts.setdefault(rest[: -len(suffix) - 1].lower(), {})[suffix.lower()] = value
+                break
+    return accounts
+
+
+def _balances(value: Any) -> dict[str, Decimal] | None:
+    """`{USDT = "100000", BTC = "10"}` in TOML, or "USDT=100000,BTC=10" in the environment."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        pairs = [item.partition("=")[::2] for item in value.split(",") if item.strip()]
+        value = {code.strip(): amount.strip() for code, amount in pairs}
+    if not isinstance(value, Mapping):
+        raise SettingsError("paper balances must be CODE=AMOUNT pairs")
+    out: dict[str, Decimal] = {}
+    for code, amount in value.items():
+        try:
+            number = Decimal(str(amount))
+        except InvalidOperation:
+            raise SettingsError(f"paper balance of {code} must be a number, got {amount!r}") from None
+        if not number.is_finite() or number < 0:
+            raise SettingsError(f"paper balance of {code} must be a non-negative number")
+        out[str(code).upper()] = number
+    return out
 
 
 def _exchange(exchange_id: str, entry: Mapping[str, Any]) -> ExchangeSettings:

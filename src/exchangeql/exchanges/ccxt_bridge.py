@@ -6,7 +6,7 @@ requests and parses its answers into unified structures. Everything around that 
   limit, retries for GET only, request deadline, EXCHANGEQL_UPSTREAM_<ID> origin override). ccxt's own
   throttle is off, and ccxt never opens an aiohttp session (only its own `fetch` would).
 - Errors: ccxt's per-venue error handler still reads every answer; its exceptions map into our hierarchy
-  in one table (CCXT_ERRORS), with credentials and query strings scrubbed from the messages.
+  in one table (ccxt_convert.CCXT_ERRORS), with credentials and query strings scrubbed from the messages.
 - Numbers: the instance produces numbers as strings and venue JSON is decoded with floats kept as their
   text, so ccxt_convert builds exact Decimals without a float round trip.
 
@@ -16,111 +16,56 @@ import it (about 100 MiB and 0.5 s), so a gateway serving only native venues nev
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, cached_property
 from http import HTTPStatus
+from importlib.resources import files
 from typing import Any
 
 import msgspec
 
-from ..errors import (
-    AuthenticationFailed,
-    BadRequest,
-    BadSymbol,
-    ExchangeUnavailable,
-    GatewayError,
-    InsufficientFunds,
-    InvalidOrder,
-    NotSupported,
-    OrderNotFound,
-    PermissionDenied,
-    RateLimited,
-    Timeout,
-    UpstreamDecodeError,
-)
+from ..errors import BadRequest, ExchangeUnavailable, GatewayError, UpstreamDecodeError
 from ..models import Balance, Candle, Market, MarketIndex, Order, OrderBook, OrderRequest, Ticker, Trade
 from ..settings import RateLimit, Settings
+from ..trading.credentials import Credentials
 from ..transport.client import VenueClient
-from ..transport.errors import ErrorClass, ErrorTable
+from ..transport.errors import ErrorTable
 from . import ccxt_convert as convert
 from .base import Adapter, AdapterSpec, Capabilities, Engine, Method, Support
+from .ccxt_convert import error_class, gateway_error
 
 CCXT_VERSION = "4.5.90"
 
-# Each ccxt class's `rateLimit` in ccxt 4.5.90: milliseconds between two requests of cost 1. Repeated here
-# because building a spec must not import ccxt; tests/exchanges/ccxt/test_spec.py checks it against ccxt.
-_RATE_LIMIT_GROUPS: Mapping[float, str] = {
-    1: "bitteam",
-    3.333: "bequant fmfwio hitbtc",
-    5: "poloniex",
-    7.5: "kucoin kucoinfutures",
-    8.334: "bithumb",
-    10: "bitrue cryptocom grvt",
-    13.333333333333334: "btse",
-    20: "apex bigone bullish bybit bybiteu bybitid gateeu lbank toobit weex whitebit",
-    25: "nado",
-    33.334: "foxbit",
-    34: "coinbase",
-    50: (
-        "backpack binance binancecoinm binanceus binanceusdm bitget bydfi coinone coinsph "
-        "deribit derive gate hyperliquid indodax mexc paradex upbit zebpay"
-    ),
-    60: "bitvavo polymarket",
-    75: "bitstamp",
-    100: (
-        "bingx bitbank bitopro bittrade btcturk coinbaseexchange coinbaseinternational "
-        "cryptomus dydx gemini hashkey hibachi htx modetrade mudrex p2b woo woofipro xt zaif"
-    ),
-    110: "myokx okx okxus",
-    120.5: "phemex",
-    200: "blofin deepcoin luno",
-    250: "bitfinex hollaex",
-    300: "cex delta onetrading",
-    333: "alpaca aster",
-    500: "blockchaincom",
-    600: "coinmate extended krakenfutures pacifica",
-    900: "digifinex",
-    1000: (
-        "bitbns bitflyer btcbox btcmarkets coinspot independentreserve kraken latoken "
-        "lighter mercado ndax revolutx"
-    ),
-    1500: "coincheck",
-    2000: "bitso paymium tokocrypto",
-    3000: "bit2c",
-}
-RATE_LIMIT_MS: Mapping[str, float] = {
-    exchange_id: ms for ms, ids in _RATE_LIMIT_GROUPS.items() for exchange_id in ids.split()
-}
 
-# ccxt exception class name -> our error. The most specific class of the raised exception's MRO that is
-# listed here wins, so PermissionDenied beats its parent AuthenticationError. Names, not classes: the
-# table must exist without importing ccxt.
-CCXT_ERRORS: Mapping[str, ErrorClass] = {
-    "BadSymbol": BadSymbol,
-    "RateLimitExceeded": RateLimited,
-    "DDoSProtection": RateLimited,
-    "RequestTimeout": Timeout,
-    "ExchangeNotAvailable": ExchangeUnavailable,  # OnMaintenance too
-    "NetworkError": ExchangeUnavailable,
-    "BadResponse": UpstreamDecodeError,  # NullResponse too: an answer ccxt could not make sense of
-    "AuthenticationError": AuthenticationFailed,  # AccountSuspended too
-    "PermissionDenied": PermissionDenied,  # AccountNotEnabled too
-    "InsufficientFunds": InsufficientFunds,
-    "InvalidOrder": InvalidOrder,  # DuplicateOrderId, OrderImmediatelyFillable, ...
-    "OrderNotFound": OrderNotFound,
-    "NotSupported": NotSupported,
-    "BadRequest": BadRequest,
-    "ArgumentsRequired": BadRequest,
-    "InvalidAddress": BadRequest,
-    "OperationRejected": BadRequest,  # the venue refused this request (market closed, ...): do not retry
-    "ExchangeError": ExchangeUnavailable,  # a venue error ccxt has no better class for
-    "OperationFailed": ExchangeUnavailable,
-    "BaseError": ExchangeUnavailable,
-}
+@dataclass(frozen=True, slots=True)
+class EngineFacts:
+    """What the gateway needs to know of a ccxt class before (and without) importing ccxt."""
 
-_HAS: Mapping[Method, str] = {
+    rate_limit_ms: float  # ccxt's `rateLimit`: milliseconds between two requests of cost 1
+    has: Mapping[str, str]  # Method value -> Support value
+    timeframes: Mapping[str, str]
+
+
+class _EngineTable(msgspec.Struct, frozen=True):
+    ccxt_version: str
+    exchanges: dict[str, dict[str, Any]]
+
+
+@cache
+def engine_facts() -> Mapping[str, EngineFacts]:
+    """ccxt 4.5.90's exchanges as recorded in data/ccxt_engine.json (tools/build_ccxt_table.py)."""
+    raw = files("exchangeql").joinpath("data", "ccxt_engine.json").read_bytes()
+    table = msgspec.json.decode(raw, type=_EngineTable)
+    return {
+        exchange_id: EngineFacts(facts["rate_limit_ms"], facts["has"], facts["timeframes"])
+        for exchange_id, facts in table.exchanges.items()
+    }
+
+
+HAS_KEYS: Mapping[Method, str] = {
     Method.FETCH_MARKETS: "fetchMarkets",
     Method.FETCH_TICKER: "fetchTicker",
     Method.FETCH_TICKERS: "fetchTickers",
@@ -133,50 +78,6 @@ _HAS: Mapping[Method, str] = {
     Method.FETCH_ORDER: "fetchOrder",
     Method.FETCH_OPEN_ORDERS: "fetchOpenOrders",
 }
-
-_MAX_MESSAGE = 200
-_QUERY = re.compile(r"(https?://[^\s?#\"'<>]+)\?[^\s\"'<>]*")
-_SECRET_FIELD = re.compile(
-    r"(?i)\b(api[-_]?key|key|secret|signature|sign|passphrase|password|token|nonce)(\"?\s*[:=]\s*\"?)[^\s\"&,;}]+"
-)
-_KEY_LIKE = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")  # API keys, signatures, tokens: long opaque runs
-
-
-def scrub(message: str, exchange_id: str, secrets: Collection[str] = ()) -> str:
-    """A ccxt message fit for our errors: no query string, nothing that looks like a key, clipped."""
-    for secret in secrets:
-        message = message.replace(secret, "[redacted]")
-    message = _QUERY.sub(r"\1", message)
-    message = _SECRET_FIELD.sub(r"\1\2[redacted]", message)
-    message = _KEY_LIKE.sub("[redacted]", message)
-    message = " ".join(message.split()).removeprefix(exchange_id + " ")  # our errors name the exchange
-    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
-
-
-def error_class(exc: BaseException) -> ErrorClass:
-    """Our class for a ccxt exception (by its class names, most specific first)."""
-    for cls in type(exc).__mro__:
-        mapped = CCXT_ERRORS.get(cls.__name__)
-        if mapped is not None:
-            return mapped
-    return ExchangeUnavailable
-
-
-def gateway_error(
-    exc: BaseException,
-    exchange_id: str,
-    *,
-    cls: ErrorClass | None = None,
-    secrets: Collection[str] = (),
-    retry_after: float | None = None,
-) -> GatewayError:
-    """A ccxt exception as our error; `cls` overrides the table (see CcxtErrorTable)."""
-    cls = cls or error_class(exc)
-    message = scrub(str(exc), exchange_id, secrets) or type(exc).__name__
-    if issubclass(cls, RateLimited):
-        return cls(message, exchange=exchange_id, retry_after=retry_after)
-    return cls(message, exchange=exchange_id)
-
 
 # Venue JSON with every float kept as its text: ccxt's parsers read numbers through safe_string, which
 # takes a string as is (in ccxt's JavaScript, JSON numbers are quoted before parsing for the same reason).
@@ -263,7 +164,8 @@ class CcxtErrorTable(ErrorTable):
         return ErrorTable.from_response(self, status, body, retry_after)
 
 
-def _support(value: object) -> Support:
+def support_of(value: object) -> Support:
+    """ccxt's `has` value as our Support."""
     if value is True:
         return Support.NATIVE
     if value == "emulated":
@@ -272,32 +174,69 @@ def _support(value: object) -> Support:
 
 
 class CcxtAdapter:
-    """An Adapter around one ccxt async exchange instance whose HTTP goes through our VenueClient."""
+    """An Adapter around one ccxt async exchange instance whose HTTP goes through our VenueClient.
+
+    Capabilities and timeframes come from the recorded engine table; the ccxt instance (and ccxt itself)
+    is created on first use, so listing ccxt-engine exchanges costs no ccxt import.
+    """
 
     id: str
     capabilities: Capabilities
     timeframes: Mapping[str, str]
 
-    def __init__(self, exchange_id: str, client: VenueClient) -> None:
-        import ccxt.async_support as ccxt_async  # lazily, see the module docstring
-
-        exchange_class = getattr(ccxt_async, exchange_id, None)
-        if exchange_id not in ccxt_async.exchanges or exchange_class is None:
-            raise ValueError(f"{exchange_id!r} is not an exchange of ccxt {ccxt_async.__version__}")
+    def __init__(
+        self,
+        exchange_id: str,
+        client: VenueClient,
+        *,
+        credentials: Credentials | None = None,
+        sandbox: bool = False,
+    ) -> None:
+        facts = engine_facts().get(exchange_id)
+        if facts is None:
+            raise ValueError(f"{exchange_id!r} is not an exchange of ccxt {CCXT_VERSION}")
         self.id = exchange_id
         self.client = client
-        self._base_error: type[Exception] = ccxt_async.BaseError
-        # No credentials yet (the trading layer will bring them). `timeout_on_exit` is a pause ccxt's close()
+        self.capabilities = {method: Support(facts.has.get(method.value, "none")) for method in Method}
+        self.timeframes = dict(facts.timeframes)
+        self._credentials = credentials
+        self._sandbox = sandbox
+        if sandbox:
+            _ = self.exchange  # an account's sandbox flag must fail at start-up where the venue has none
+
+    @cached_property
+    def _base_error(self) -> type[Exception]:
+        import ccxt.async_support as ccxt_async
+
+        return ccxt_async.BaseError  # type: ignore[no-any-return]
+
+    @cached_property
+    def exchange(self) -> Any:
+        """The ccxt instance, built (and ccxt imported) on first use."""
+        import ccxt.async_support as ccxt_async  # lazily, see the module docstring
+        from ccxt.base.exchange import Exchange as CcxtExchange
+
+        exchange_class = getattr(ccxt_async, self.id)
+        # Public unless built for an account (credentials below). `timeout_on_exit` is a pause ccxt's close()
         # takes for websocket clients, which we do not use.
-        self.exchange: Any = exchange_class({"enableRateLimit": False, "timeout_on_exit": 0})
-        self.exchange.number = str
+        exchange = exchange_class({"enableRateLimit": False, "timeout_on_exit": 0})
+        exchange.number = str
+        if self._credentials is not None:  # an account's adapter (trading/accounts.py): ccxt signs with these
+            names = ("apiKey", "secret", "password", "uid")
+            for attribute, secret in zip(names, self._credentials.secrets(), strict=True):
+                if secret is not None:
+                    setattr(exchange, attribute, secret.reveal())
+        if self._sandbox:
+            exchange.set_sandbox_mode(True)  # raises NotSupported when the venue has no test network
         # Instance attributes shadow the class's methods: ccxt calls self.fetch2 -> self.fetch.
-        self._ccxt_fetch2 = self.exchange.fetch2
-        self.exchange.fetch2 = self._fetch2
-        self.exchange.fetch = self._fetch
-        has = self.exchange.has
-        self.capabilities = {method: _support(has.get(key)) for method, key in _HAS.items()}
-        self.timeframes = {str(k): str(v) for k, v in (self.exchange.timeframes or {}).items()}
+        self._ccxt_fetch2 = exchange.fetch2
+        exchange.fetch2 = self._fetch2
+        exchange.fetch = self._fetch
+        # ccxt 4.5.90 reads order book levels with safe_float whatever `number` says (its sort needs numbers);
+        # venues that override the level parser keep theirs.
+        if type(exchange).parse_order_book_bid_ask is CcxtExchange.parse_order_book_bid_ask:
+            exchange.parse_order_book_bid_ask = self._bid_ask
+        return exchange
 
     # --- transport ------------------------------------------------------------------------------------
 
@@ -332,7 +271,30 @@ class CcxtAdapter:
             _IN_FLIGHT.reset(token)
         text, data = request.decode(200, raw)
         request.check(200, text, data)  # some venues answer errors with HTTP 200
+        if data is None and text.startswith("<"):
+            # A page (captive portal, CDN, maintenance) where the venue's data belongs: ccxt would parse the
+            # text into empty structures. A few endpoints answer plain text; none answer markup.
+            raise UpstreamDecodeError("the venue answered a markup page, not data", exchange=self.id)
         return data if data is not None else text
+
+    def _bid_ask(
+        self, bidask: Any, price_key: Any = 0, amount_key: Any = 1, count_or_id_key: Any = 2
+    ) -> list[Any]:
+        """One order book level, [price, amount(, count)], with Decimals made from the venue's digits.
+
+        Decimal is one of ccxt's own number types (its `Num`) and sorts by value, as ccxt's sort of the
+        levels needs.
+        """
+        price = self.exchange.safe_string(bidask, price_key)
+        amount = self.exchange.safe_string(bidask, amount_key)
+        level: list[Any] = [
+            None if price is None else Decimal(price),
+            None if amount is None else Decimal(amount),
+        ]
+        count = self.exchange.safe_integer(bidask, count_or_id_key)
+        if count is not None:
+            level.append(count)
+        return level
 
     def _secrets(self) -> tuple[str, ...]:
         values = (getattr(self.exchange, name, None) for name in ("apiKey", "secret", "password", "uid"))
@@ -425,13 +387,26 @@ class CcxtAdapter:
 
     async def close(self) -> None:
         # ccxt owns no HTTP session here (its fetch, the only opener, is replaced): close() releases the rest.
-        await self.exchange.close()
+        if "exchange" in self.__dict__:  # never built: nothing to release
+            await self.exchange.close()
+
+
+def rate_limit_of(rate_limit_ms: float) -> RateLimit:
+    """ccxt's spacing (ms between requests of cost 1; an endpoint of cost c takes c spacings) as our budget.
+
+    The same average rate, counted over one second (or one spacing, when that is longer): our limiter is
+    a sliding window that caps a request's weight at the budget, so the window must hold ccxt's endpoint
+    costs (poloniex's ticker costs 20 at 5 ms each: 200 per second). Within a window, requests may go
+    together where ccxt would space them.
+    """
+    window = max(1.0, rate_limit_ms / 1000)
+    return RateLimit(weight=window * 1000 / rate_limit_ms, per_seconds=window)
 
 
 def ccxt_spec(exchange_id: str, name: str, aliases: Sequence[str] = ()) -> AdapterSpec:
     """The spec of a venue served by ccxt. Cheap: ccxt is imported only when the factory runs."""
-    rate_limit_ms = RATE_LIMIT_MS.get(exchange_id)
-    if rate_limit_ms is None:
+    facts = engine_facts().get(exchange_id)
+    if facts is None:
         raise ValueError(f"{exchange_id!r} is not an exchange of ccxt {CCXT_VERSION}")
 
     def create(client: VenueClient | None, settings: Settings) -> Adapter:
@@ -445,7 +420,6 @@ def ccxt_spec(exchange_id: str, name: str, aliases: Sequence[str] = ()) -> Adapt
         engine=Engine.CCXT,
         factory=create,
         aliases=tuple(aliases),
-        # ccxt spaces requests of cost 1 by rateLimit ms, with a bucket of capacity 1: the same budget.
-        rate_limit=RateLimit(weight=1, per_seconds=rate_limit_ms / 1000),
+        rate_limit=rate_limit_of(facts.rate_limit_ms),
         errors=CcxtErrorTable(exchange_id),
     )

@@ -1,22 +1,38 @@
-"""ccxt's unified structures -> our domain models, exactly (PURE: no ccxt import, no I/O).
+"""ccxt's unified structures and exceptions -> our domain models and errors (PURE: no ccxt import, no I/O).
 
 The bridge makes the ccxt instance produce every number as a string (`exchange.number = str`) and
 decodes venue JSON with floats kept as their text, so the Structs below build `Decimal`s straight from
 the digits the venue sent: no float ever holds a price. The Structs mirror ccxt's unified keys
 (https://docs.ccxt.com/#/README?id=unified-api), field names included; keys we do not model are ignored.
 Conversion runs with `strict=False`: ccxt is loosely typed (an id may come as an int, a flag as a string).
+ccxt's exceptions map into our hierarchy in one table, CCXT_ERRORS, with messages scrubbed of credentials.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
-from ..errors import UpstreamDecodeError
+from ..errors import (
+    AuthenticationFailed,
+    BadRequest,
+    BadSymbol,
+    ExchangeUnavailable,
+    GatewayError,
+    InsufficientFunds,
+    InvalidOrder,
+    NotSupported,
+    OrderNotFound,
+    PermissionDenied,
+    RateLimited,
+    Timeout,
+    UpstreamDecodeError,
+)
 from ..models import (
     Balance,
     Candle,
@@ -36,6 +52,7 @@ from ..models import (
     Ticker,
     Trade,
 )
+from ..transport.errors import ErrorClass
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +283,14 @@ def tickers(raw: Mapping[str, Any], exchange_id: str) -> list[Ticker]:
     return [_ticker(t, exchange_id) for t in parsed]
 
 
-def _levels(raw: list[list[Any]], exchange_id: str) -> tuple[OrderBookLevel, ...]:
+def _levels(
+    raw: list[list[Any]], exchange_id: str, best_first_descending: bool
+) -> tuple[OrderBookLevel, ...]:
     pairs: list[tuple[Decimal, Decimal]] = _convert(
         [level[:2] for level in raw], list[tuple[Decimal, Decimal]], exchange_id, "order book level"
     )
+    # Sorted here by value: a venue's own level parser may hand ccxt strings, which ccxt sorts as text.
+    pairs.sort(key=lambda pair: pair[0], reverse=best_first_descending)
     return tuple(OrderBookLevel(price, amount) for price, amount in pairs)
 
 
@@ -279,8 +300,8 @@ def order_book(raw: Any, exchange_id: str, symbol: str) -> OrderBook:
         exchange_id=exchange_id,
         symbol=book.symbol or symbol,
         timestamp=book.timestamp,
-        bids=_levels(book.bids, exchange_id),
-        asks=_levels(book.asks, exchange_id),
+        bids=_levels(book.bids, exchange_id, best_first_descending=True),
+        asks=_levels(book.asks, exchange_id, best_first_descending=False),
         nonce=book.nonce,
     )
 
@@ -347,7 +368,11 @@ def order(raw: Any, exchange_id: str, request: OrderRequest | None = None) -> Or
     remaining = o.remaining if o.remaining is not None else amount - filled
     cost = o.cost if o.cost is not None else (filled * o.average if o.average is not None else Decimal(0))
     # No status yet means the venue accepted the order and has not reported on it: it is open.
-    status = _ORDER_STATUSES.get(o.status, OrderStatus.OPEN) if o.status is not None else OrderStatus.OPEN
+    status = OrderStatus.OPEN if o.status is None else _ORDER_STATUSES.get(o.status)
+    if status is None:
+        raise UpstreamDecodeError(
+            f"order {o.id} has a status we do not know: {o.status!r}", exchange=exchange_id
+        )
     fee = None
     if o.fee is not None and o.fee.cost is not None and o.fee.currency is not None:
         fee = Fee(o.fee.cost, o.fee.currency)
@@ -382,3 +407,75 @@ def orders(raw: Iterable[Any], exchange_id: str) -> list[Order]:
         except UpstreamDecodeError as exc:
             log.warning("%s: order left out: %s", exchange_id, exc.message)
     return result
+
+
+# --- errors ---------------------------------------------------------------------------------------------
+
+# ccxt exception class name -> our error. The most specific class of the raised exception's MRO that is
+# listed here wins, so PermissionDenied beats its parent AuthenticationError. Names, not classes: the
+# table must exist without importing ccxt.
+CCXT_ERRORS: Mapping[str, ErrorClass] = {
+    "BadSymbol": BadSymbol,
+    "RateLimitExceeded": RateLimited,
+    "DDoSProtection": RateLimited,
+    "RequestTimeout": Timeout,
+    "ExchangeNotAvailable": ExchangeUnavailable,  # OnMaintenance too
+    "NetworkError": ExchangeUnavailable,
+    "BadResponse": UpstreamDecodeError,  # NullResponse too: an answer ccxt could not make sense of
+    "AuthenticationError": AuthenticationFailed,  # AccountSuspended too
+    "PermissionDenied": PermissionDenied,  # AccountNotEnabled too
+    "InsufficientFunds": InsufficientFunds,
+    "InvalidOrder": InvalidOrder,  # DuplicateOrderId, OrderImmediatelyFillable, ...
+    "OrderNotFound": OrderNotFound,
+    "NotSupported": NotSupported,
+    "BadRequest": BadRequest,
+    "ArgumentsRequired": BadRequest,
+    "InvalidAddress": BadRequest,
+    "OperationRejected": BadRequest,  # the venue refused this request (market closed, ...): do not retry
+    "ExchangeError": ExchangeUnavailable,  # a venue error ccxt has no better class for
+    "OperationFailed": ExchangeUnavailable,
+    "BaseError": ExchangeUnavailable,
+}
+
+_MAX_MESSAGE = 200
+_QUERY = re.compile(r"(https?://[^\s?#\"'<>]+)\?[^\s\"'<>]*")
+_SECRET_FIELD = re.compile(
+    r"(?i)\b(api[-_]?key|key|secret|signature|sign|passphrase|password|token|nonce)(\"?\s*[:=]\s*\"?)[^\s\"&,;}]+"
+)
+_KEY_LIKE = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")  # API keys, signatures, tokens: long opaque runs
+
+
+def scrub(message: str, exchange_id: str, secrets: Collection[str] = ()) -> str:
+    """A ccxt message fit for our errors: no query string, nothing that looks like a key, clipped."""
+    for secret in secrets:
+        message = message.replace(secret, "[redacted]")
+    message = _QUERY.sub(r"\1", message)
+    message = _SECRET_FIELD.sub(r"\1\2[redacted]", message)
+    message = _KEY_LIKE.sub("[redacted]", message)
+    message = " ".join(message.split()).removeprefix(exchange_id + " ")  # our errors name the exchange
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
+def error_class(exc: BaseException) -> ErrorClass:
+    """Our class for a ccxt exception (by its class names, most specific first)."""
+    for cls in type(exc).__mro__:
+        mapped = CCXT_ERRORS.get(cls.__name__)
+        if mapped is not None:
+            return mapped
+    return ExchangeUnavailable
+
+
+def gateway_error(
+    exc: BaseException,
+    exchange_id: str,
+    *,
+    cls: ErrorClass | None = None,
+    secrets: Collection[str] = (),
+    retry_after: float | None = None,
+) -> GatewayError:
+    """A ccxt exception as our error; `cls` overrides the table (see CcxtErrorTable)."""
+    cls = cls or error_class(exc)
+    message = scrub(str(exc), exchange_id, secrets) or type(exc).__name__
+    if issubclass(cls, RateLimited):
+        return cls(message, exchange=exchange_id, retry_after=retry_after)
+    return cls(message, exchange=exchange_id)

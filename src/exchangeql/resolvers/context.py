@@ -10,6 +10,8 @@ from graphql import GraphQLError
 
 from ..gateway import Gateway
 from ..settings import Settings
+from ..trading.auth import RequestAuth
+from ..trading.service import TradingService
 from .loaders import Loaders
 
 
@@ -21,6 +23,9 @@ class Context:
     loaders: Loaders = field(init=False)
     # Errors about parts of an answer that still has data (one exchange of a cross-exchange aggregate).
     reported: list[GraphQLError] = field(default_factory=list)
+    # Trading: the bearer token of the request (checked on first use) and the order service.
+    auth: RequestAuth | None = None
+    trading: TradingService | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders()

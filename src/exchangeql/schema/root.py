@@ -21,9 +21,11 @@ from strawberry.types import ExecutionContext
 from ..cache import Entry
 from ..clock import now_ms
 from ..resolvers import query as q
+from ..resolvers import trading as trading_resolvers
 from ..resolvers.context import Info
 from ..settings import Settings
 from .scalars import SCALAR_MAP
+from .trading import Account, Mutation
 from .types import BestPrice, ConsolidatedOrderBook, Exchange, ExchangeStatus, Ticker
 
 
@@ -38,6 +40,10 @@ class Query:
     )
     def exchange(self, info: Info, id: str) -> Exchange | None:
         return Exchange.from_ref(q.exchange(info, id))
+
+    @strawberry.field(description="A trading account (needs a bearer token with read:account for it).")
+    async def account(self, info: Info, id: str) -> Account | None:
+        return Account.from_config(await trading_resolvers.account(info, id))
 
     @strawberry.field(
         description="One symbol's ticker on several exchanges, in the order given; "
@@ -89,6 +95,7 @@ def build_schema(settings: Settings) -> GatewaySchema:
     ]
     return GatewaySchema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from ..errors import RateLimited
@@ -22,6 +23,10 @@ class RateLimiter(Protocol):
     async def acquire(self, weight: float, max_wait: float) -> None: ...
 
     def pause(self, seconds: float) -> None: ...
+
+
+# The limiter for one exchange and its budget (TokenBucket in one process; shared ones, ratelimit_redis.py).
+LimiterFor = Callable[[str, RateLimit], RateLimiter]
 
 
 class TokenBucket:

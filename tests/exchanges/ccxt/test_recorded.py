@@ -12,22 +12,22 @@ An exchange without recorded markets (see the package docstring) is skipped, wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from exchangeql.clock import iso8601
 from exchangeql.errors import UpstreamDecodeError
 from exchangeql.exchanges.ccxt_convert import SIGNIFICANT_DIGITS
-from exchangeql.models import Market, MarketIndex, Ticker
+from exchangeql.models import Market, MarketIndex
 
 from . import (
+    BITHUMB_V1,
     ENDPOINTS,
     UNREADABLE_MARKETS,
     Case,
     Upstream,
     adapter_markets,
+    assert_same,
     ccxt_adapter,
     ccxt_oracle,
     differences,
@@ -36,6 +36,7 @@ from . import (
     market_routes,
     markets_source,
     oracle_markets,
+    unified_ticker,
 )
 
 # Recorded values that ccxt 4.5.90 itself no longer reproduces (the recording comes from another ccxt
@@ -63,10 +64,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], dict[str, str]] = {
 }
 
 # Recordings ccxt 4.5.90 cannot read at all: the case must fail, the way stated, and is expected to.
-BITHUMB_V1 = (
-    "recorded when bithumb's /v1 answers came wrapped in {status, data}; ccxt 4.5.90 reads the bare array "
-    "the /v1 API returns, so its parser fails on the markets and finds no ticker fields"
-)
 KNOWN_INCOMPATIBLE: dict[tuple[str, str], tuple[str, type[Exception]]] = {
     ("bithumb", "fetchMarkets"): (BITHUMB_V1, UpstreamDecodeError),
     ("bithumb", "fetchTicker"): (BITHUMB_V1, AssertionError),
@@ -75,40 +72,7 @@ assert {exchange for exchange, method in KNOWN_INCOMPATIBLE if method == "fetchM
 
 
 def check(exchange_id: str, description: str, diff: dict[str, Any]) -> None:
-    """No difference left once the known version differences are set apart (and still differ)."""
-    known = KNOWN_DIFFERENCES.get((exchange_id, description), {})
-    for path in known:
-        assert path in diff, f"{path} now matches the recording: drop it from KNOWN_DIFFERENCES"
-    unexpected = {path: values for path, values in diff.items() if path not in known}
-    assert not unexpected, unexpected
-
-
-TICKER_KEYS: dict[str, Callable[[Ticker], Any]] = {
-    "symbol": lambda t: t.symbol,
-    "timestamp": lambda t: t.timestamp,
-    "datetime": lambda t: iso8601(t.timestamp),
-    "bid": lambda t: t.bid,
-    "bidVolume": lambda t: t.bid_volume,
-    "ask": lambda t: t.ask,
-    "askVolume": lambda t: t.ask_volume,
-    "last": lambda t: t.last,
-    "open": lambda t: t.open,
-    "high": lambda t: t.high,
-    "low": lambda t: t.low,
-    "close": lambda t: t.close,
-    "previousClose": lambda t: t.previous_close,
-    "baseVolume": lambda t: t.base_volume,
-    "quoteVolume": lambda t: t.quote_volume,
-    "change": lambda t: t.change,
-    "percentage": lambda t: t.percentage,
-    "vwap": lambda t: t.vwap,
-    "average": lambda t: t.average,
-}
-
-
-def unified_ticker(ticker: Ticker) -> dict[str, Any]:
-    """Our Ticker in ccxt's unified shape (the keys we model)."""
-    return {key: read(ticker) for key, read in TICKER_KEYS.items()}
+    assert_same(diff, KNOWN_DIFFERENCES.get((exchange_id, description), {}))
 
 
 def unified_market(market: Market, precision_mode: int) -> dict[str, Any]:

@@ -17,6 +17,8 @@ EXCHANGE_ID: Final = "binance"
 EXCHANGE_NAME: Final = "Binance"
 
 BASE_URL: Final = "https://api.binance.com"
+# The spot test network (https://testnet.binance.vision): separate keys, separate balances, same API.
+TESTNET_URL: Final = "https://testnet.binance.vision"
 
 # Paths, as on the real origin (the replay recordings use the same ones).
 EXCHANGE_INFO: Final = "/api/v3/exchangeInfo"
@@ -24,11 +26,30 @@ TICKER_24HR: Final = "/api/v3/ticker/24hr"
 DEPTH: Final = "/api/v3/depth"
 AGG_TRADES: Final = "/api/v3/aggTrades"
 KLINES: Final = "/api/v3/klines"
+# Signed (USER_DATA / TRADE) endpoints.
+ACCOUNT: Final = "/api/v3/account"
+ORDER: Final = "/api/v3/order"
+OPEN_ORDERS: Final = "/api/v3/openOrders"
 
 # Fixed weights.
 EXCHANGE_INFO_WEIGHT: Final = 20
 AGG_TRADES_WEIGHT: Final = 4
 KLINES_WEIGHT: Final = 2
+ACCOUNT_WEIGHT: Final = 20
+NEW_ORDER_WEIGHT: Final = 1
+QUERY_ORDER_WEIGHT: Final = 4
+CANCEL_ORDER_WEIGHT: Final = 1
+OPEN_ORDERS_WEIGHT: Final = 6  # one symbol
+OPEN_ORDERS_ALL_WEIGHT: Final = 80  # every symbol
+
+# How long after its `timestamp` a signed request may still be accepted (Binance's default is 5000 ms, the
+# largest 60000). It bounds the life of an order request in flight: once it has passed, an order the venue
+# does not know can no longer appear, which is what lets reconciliation call an order of unknown fate absent.
+RECV_WINDOW_MS: Final = 5000
+# Binance rejects a timestamp more than 1000 ms ahead of its clock; our clock may trail by as much.
+CLOCK_SKEW_MS: Final = 1000
+# Binance's pattern for newClientOrderId.
+CLIENT_ORDER_ID_PATTERN: Final = r"^[.A-Z:/a-z0-9_-]{1,36}$"
 
 RATE_LIMIT: Final = RateLimit(weight=6000, per_seconds=60)
 
@@ -91,7 +112,7 @@ TIMEFRAMES: Final[Mapping[str, str]] = {interval: interval for interval in _INTE
 # YOYOW; binance's BCC is the old Bitcoin Cash listing and stays BCC).
 CURRENCY_ALIASES: Final[Mapping[str, str]] = {"XBT": "BTC", "BCHSV": "BSV", "YOYO": "YOYOW"}
 
-# Public market data only for now; trading comes with the private endpoints.
+# Without credentials: public market data only.
 CAPABILITIES: Final = capabilities(
     fetch_markets=Support.NATIVE,
     fetch_ticker=Support.NATIVE,
@@ -99,4 +120,14 @@ CAPABILITIES: Final = capabilities(
     fetch_order_book=Support.NATIVE,
     fetch_trades=Support.NATIVE,
     fetch_ohlcv=Support.NATIVE,
+)
+
+# With an account's credentials: the signed spot endpoints too.
+TRADING_CAPABILITIES: Final = capabilities(
+    **{method.value: support for method, support in CAPABILITIES.items() if support is not Support.NONE},
+    fetch_balance=Support.NATIVE,
+    create_order=Support.NATIVE,
+    cancel_order=Support.NATIVE,
+    fetch_order=Support.NATIVE,
+    fetch_open_orders=Support.NATIVE,
 )

@@ -12,11 +12,12 @@ from typing import TypeVar
 
 import msgspec
 
-from ...errors import UpstreamDecodeError
+from ...errors import NotSupported, UpstreamDecodeError
 from ...transport.client import Params, VenueClient
 from . import constants as c
 from .errors import ERRORS
-from .schemas import AggTrade, Depth, ExchangeInfo, Kline, Ticker24hr
+from .schemas import AccountInfo, AggTrade, Depth, ExchangeInfo, Kline, OrderResponse, Ticker24hr
+from .signing import BinanceSigner, Pairs
 
 T = TypeVar("T")
 
@@ -27,6 +28,9 @@ _TICKERS = msgspec.json.Decoder(list[Ticker24hr], strict=False)
 _DEPTH = msgspec.json.Decoder(Depth, strict=False)
 _AGG_TRADES = msgspec.json.Decoder(list[AggTrade], strict=False)
 _KLINES = msgspec.json.Decoder(list[Kline], strict=False)
+_ACCOUNT = msgspec.json.Decoder(AccountInfo, strict=False)
+_ORDER = msgspec.json.Decoder(OrderResponse, strict=False)
+_ORDERS = msgspec.json.Decoder(list[OrderResponse], strict=False)
 
 
 def _decode(decoder: msgspec.json.Decoder[T], body: bytes, path: str) -> T:
@@ -47,12 +51,50 @@ def symbols_param(ids: Sequence[str]) -> str:
     return msgspec.json.encode(list(ids)).decode()
 
 
-class BinanceEndpoints:
-    """Binance spot public REST endpoints, https://developers.binance.com/docs/binance-spot-api-docs/rest-api."""
+def order_ref(order_id: str | None, client_order_id: str | None) -> tuple[str, str]:
+    """The parameter naming one order: the venue's id when known, else our client order id."""
+    if order_id is not None:
+        return ("orderId", order_id)
+    if client_order_id is not None:
+        return ("origClientOrderId", client_order_id)
+    raise ValueError("an order id or a client order id is required")
 
-    def __init__(self, client: VenueClient, base_url: str = c.BASE_URL) -> None:
+
+class BinanceEndpoints:
+    """Binance spot REST endpoints, https://developers.binance.com/docs/binance-spot-api-docs/rest-api.
+
+    The signed ones need a `signer` (an account's key); without one they raise NotSupported.
+    """
+
+    def __init__(
+        self, client: VenueClient, base_url: str = c.BASE_URL, signer: BinanceSigner | None = None
+    ) -> None:
         self.client = client
         self.base_url = base_url
+        self.signer = signer
+
+    def _signer(self) -> BinanceSigner:
+        if self.signer is None:
+            raise NotSupported("signed endpoints need an account's API key", exchange=c.EXCHANGE_ID)
+        return self.signer
+
+    async def _signed_get(self, path: str, params: Pairs, weight: int) -> bytes:
+        signed = self._signer().sign(params)
+        # The query is in the URL as signed: httpx must not re-encode or reorder it.
+        url = f"{self.base_url}{path}?{signed.query}"
+        return await self.client.get(url, weight=weight, headers=signed.headers)
+
+    async def _signed_send(self, method: str, path: str, params: Pairs, weight: int) -> bytes:
+        """POST (form body) or DELETE (query): sent once, never retried (the order may have been taken)."""
+        if method == "POST":
+            signed = self._signer().sign(params, form=True)
+            return await self.client.send(
+                method, self.base_url + path, content=signed.query, headers=signed.headers, weight=weight
+            )
+        signed = self._signer().sign(params)
+        return await self.client.send(
+            method, f"{self.base_url}{path}?{signed.query}", headers=signed.headers, weight=weight
+        )
 
     async def _get(self, path: str, params: Params | None, weight: int) -> bytes:
         return await self.client.get(self.base_url + path, params, weight=weight)
@@ -121,3 +163,56 @@ class BinanceEndpoints:
             params["limit"] = limit
         body = await self._get(c.KLINES, params, c.KLINES_WEIGHT)
         return _decode(_KLINES, body, c.KLINES)
+
+    # --- signed: account and orders -------------------------------------------------------------------
+
+    async def account(self) -> AccountInfo:
+        """GET /api/v3/account (USER_DATA): balances and permissions.
+
+        Docs: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/account-endpoints#account-information-user_data
+        """
+        body = await self._signed_get(c.ACCOUNT, (), c.ACCOUNT_WEIGHT)
+        return _decode(_ACCOUNT, body, c.ACCOUNT)
+
+    async def new_order(self, params: Pairs) -> OrderResponse:
+        """POST /api/v3/order (TRADE): place an order; `params` from the adapter, in wire order.
+
+        Docs: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/trading-endpoints#new-order-trade
+        Sent once: a timeout or 5xx leaves the order's fate unknown (the venue's words: "execution status
+        unknown"), which only a lookup by client order id can settle.
+        """
+        body = await self._signed_send("POST", c.ORDER, params, c.NEW_ORDER_WEIGHT)
+        return _decode(_ORDER, body, c.ORDER)
+
+    async def query_order(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> OrderResponse:
+        """GET /api/v3/order (USER_DATA): one order by orderId or origClientOrderId.
+
+        Docs: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/account-endpoints#query-order-user_data
+        """
+        params = (("symbol", symbol), order_ref(order_id, client_order_id))
+        body = await self._signed_get(c.ORDER, params, c.QUERY_ORDER_WEIGHT)
+        return _decode(_ORDER, body, c.ORDER)
+
+    async def cancel_order(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> OrderResponse:
+        """DELETE /api/v3/order (TRADE): cancel one open order.
+
+        Docs: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/trading-endpoints#cancel-order-trade
+        """
+        params = (("symbol", symbol), order_ref(order_id, client_order_id))
+        body = await self._signed_send("DELETE", c.ORDER, params, c.CANCEL_ORDER_WEIGHT)
+        return _decode(_ORDER, body, c.ORDER)
+
+    async def open_orders(self, symbol: str | None = None) -> list[OrderResponse]:
+        """GET /api/v3/openOrders (USER_DATA): open orders of one symbol, or of all (weight 80).
+
+        Docs: https://developers.binance.com/docs/binance-spot-api-docs/rest-api/account-endpoints#current-open-orders-user_data
+        """
+        if symbol is None:
+            body = await self._signed_get(c.OPEN_ORDERS, (), c.OPEN_ORDERS_ALL_WEIGHT)
+        else:
+            body = await self._signed_get(c.OPEN_ORDERS, (("symbol", symbol),), c.OPEN_ORDERS_WEIGHT)
+        return _decode(_ORDERS, body, c.OPEN_ORDERS)

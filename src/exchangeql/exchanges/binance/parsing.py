@@ -18,21 +18,26 @@ from decimal import ROUND_DOWN, Context, Decimal, localcontext
 from functools import lru_cache
 
 from ...models import (
+    Balance,
     Candle,
+    Fee,
     Limits,
     Market,
     MarketIndex,
     MarketType,
     MinMax,
+    Order,
     OrderBook,
     OrderBookLevel,
+    OrderStatus,
+    OrderType,
     Precision,
     Side,
     Ticker,
     Trade,
 )
 from .constants import CURRENCY_ALIASES, EXCHANGE_ID
-from .schemas import AggTrade, Depth, ExchangeInfo, Kline, SymbolInfo, Ticker24hr
+from .schemas import AccountInfo, AggTrade, Depth, ExchangeInfo, Kline, OrderResponse, SymbolInfo, Ticker24hr
 
 # Arithmetic runs under this context (set once per call with localcontext, so operators stay cheap):
 # 60 digits keep sums and products of venue numbers exact; ROUND_DOWN is ccxt's truncation.
@@ -213,3 +218,79 @@ def parse_trades(payload: Iterable[AggTrade], market: Market) -> list[Trade]:
 def parse_ohlcv(payload: Iterable[Kline]) -> list[Candle]:
     """Candles in venue order (oldest first); volume is the base asset volume."""
     return [Candle(k.openTime, k.open, k.high, k.low, k.close, k.volume) for k in payload]
+
+
+# --- account and orders (signed endpoints) ---------------------------------------------------------------
+
+
+def parse_balances(account: AccountInfo) -> list[Balance]:
+    """Every asset of /api/v3/account; `locked` (held by open orders) is `used`."""
+    with localcontext(_EXACT):
+        return [
+            Balance(currency_code(b.asset), b.free, b.locked, b.free + b.locked) for b in account.balances
+        ]
+
+
+ORDER_STATUS = {
+    "NEW": OrderStatus.OPEN,
+    "PENDING_NEW": OrderStatus.OPEN,
+    "PARTIALLY_FILLED": OrderStatus.OPEN,
+    "PENDING_CANCEL": OrderStatus.OPEN,  # still working until the venue confirms
+    "FILLED": OrderStatus.CLOSED,
+    "CANCELED": OrderStatus.CANCELED,
+    "REJECTED": OrderStatus.REJECTED,
+    "EXPIRED": OrderStatus.EXPIRED,
+    "EXPIRED_IN_MATCH": OrderStatus.EXPIRED,  # self-trade prevention
+}
+
+# Binance order types -> ours: anything with a limit price is a limit order.
+ORDER_TYPE = {
+    "LIMIT": OrderType.LIMIT,
+    "LIMIT_MAKER": OrderType.LIMIT,
+    "STOP_LOSS_LIMIT": OrderType.LIMIT,
+    "TAKE_PROFIT_LIMIT": OrderType.LIMIT,
+    "MARKET": OrderType.MARKET,
+    "STOP_LOSS": OrderType.MARKET,
+    "TAKE_PROFIT": OrderType.MARKET,
+}
+
+
+def _fee(raw: OrderResponse) -> Fee | None:
+    """The fills' commissions, when they are in one asset (Binance may charge BNB instead)."""
+    assets = {fill.commissionAsset for fill in raw.fills}
+    if len(assets) != 1:
+        return None
+    return Fee(sum((fill.commission for fill in raw.fills), Decimal(0)), currency_code(assets.pop()))
+
+
+def parse_order(raw: OrderResponse, market: Market) -> Order:
+    """One order. A market order's price is the average fill price (cost / filled), as ccxt reports it;
+    a limit order keeps its limit price. The order's own client id wins over a cancel request's."""
+    with localcontext(_EXACT):
+        filled = raw.executedQty
+        cost = raw.cummulativeQuoteQty
+        price: Decimal | None = raw.price or None
+        if price is None and filled:
+            price = cost / filled
+        return Order(
+            id=str(raw.orderId),
+            client_order_id=raw.origClientOrderId or raw.clientOrderId,
+            exchange_id=EXCHANGE_ID,
+            symbol=market.symbol,
+            type=ORDER_TYPE.get(raw.type, OrderType.LIMIT),
+            side=Side.BUY if raw.side == "BUY" else Side.SELL,
+            price=price,
+            amount=raw.origQty,
+            filled=filled,
+            remaining=raw.origQty - filled,
+            cost=cost,
+            status=ORDER_STATUS.get(raw.status, OrderStatus.OPEN),
+            timestamp=raw.time or raw.transactTime or raw.workingTime,
+            fee=_fee(raw),
+            info=raw,
+        )
+
+
+def parse_orders(payload: Iterable[OrderResponse], index: MarketIndex) -> list[Order]:
+    """Orders of any symbol; those of symbols not in `index` (other market types) are skipped."""
+    return [parse_order(raw, index.by_id[raw.symbol]) for raw in payload if raw.symbol in index.by_id]

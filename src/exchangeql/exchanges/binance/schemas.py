@@ -151,3 +151,62 @@ class Kline(msgspec.Struct, frozen=True, gc=False, array_like=True):
 class ErrorBody(msgspec.Struct, frozen=True, gc=False):
     code: int
     msg: str
+
+
+# --- GET /api/v3/account (SIGNED) ------------------------------------------------------------------------
+
+
+class AssetBalance(msgspec.Struct, frozen=True, gc=False):
+    asset: str
+    free: Decimal
+    locked: Decimal
+
+
+class AccountInfo(msgspec.Struct, frozen=True, gc=False):
+    balances: list[AssetBalance]
+    accountType: str | None = None
+    canTrade: bool | None = None
+    updateTime: int | None = None
+    permissions: list[str] = []
+
+
+# --- POST/GET/DELETE /api/v3/order, GET /api/v3/openOrders (SIGNED) ----------------------------------------
+
+
+class OrderFill(msgspec.Struct, frozen=True, gc=False):
+    """One fill of a new order (newOrderRespType=FULL)."""
+
+    price: Decimal
+    qty: Decimal
+    commission: Decimal
+    commissionAsset: str
+    tradeId: int | None = None
+
+
+class OrderResponse(msgspec.Struct, frozen=True, gc=False):
+    """One order, as the new-order (FULL), query-order, cancel-order and open-orders answers give it.
+
+    The cancel answer's `clientOrderId` is the id of the cancel request; the order's own is then in
+    `origClientOrderId`. Query answers carry `time`, new-order answers `transactTime`.
+    """
+
+    symbol: str
+    orderId: int
+    clientOrderId: str
+    price: Decimal
+    origQty: Decimal
+    executedQty: Decimal
+    cummulativeQuoteQty: Decimal  # sic: the venue's spelling
+    status: str  # NEW, PARTIALLY_FILLED, FILLED, CANCELED, PENDING_CANCEL, REJECTED, EXPIRED, ...
+    type: str  # LIMIT, MARKET, LIMIT_MAKER, STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT
+    side: str  # BUY, SELL
+    timeInForce: str | None = None
+    origClientOrderId: str | None = None
+    orderListId: int | None = None
+    transactTime: int | None = None
+    time: int | None = None
+    updateTime: int | None = None
+    workingTime: int | None = None
+    stopPrice: Decimal | None = None
+    fills: list[OrderFill] = []
+    selfTradePreventionMode: str | None = None

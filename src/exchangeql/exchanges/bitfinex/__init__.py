@@ -1,0 +1,1 @@
+"""Bitfinex (https://www.bitfinex.com), API v2: the native adapter, public market data."""

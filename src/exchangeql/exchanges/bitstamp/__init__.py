@@ -1,0 +1,1 @@
+"""Bitstamp (https://www.bitstamp.net): the native adapter for HTTP API v2, public market data."""

@@ -1,0 +1,109 @@
+"""Coinbase Exchange wire schemas: msgspec Structs that mirror the venue's JSON, field names included.
+
+Prices and sizes are `Decimal`, built by msgspec straight from the JSON strings (or, in candles, from the
+JSON numbers' text), exactly. Times are RFC 3339 strings with microseconds, decoded to aware datetimes.
+Ids are JSON numbers live and strings in some recordings: `int | str`, rendered with str() when parsed.
+Keys the venue adds later are ignored; keys we rely on are required.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+# An RFC 3339 time that must carry its offset (Coinbase sends "Z"): a naive one would be ambiguous.
+UtcTime = Annotated[datetime, msgspec.Meta(tz=True)]
+
+# --- GET /products ----------------------------------------------------------------------------------------
+
+
+class Product(msgspec.Struct, frozen=True, gc=False):
+    """One trading pair. Only fields with a stable type are mirrored (high_bid_limit_percentage is "" or a
+    number as a string, depending on the product)."""
+
+    id: str  # BASE-QUOTE, e.g. BTC-USD
+    base_currency: str
+    quote_currency: str
+    quote_increment: Decimal  # price tick
+    base_increment: Decimal  # size step
+    status: str  # online, offline, internal, delisted
+    display_name: str | None = None
+    min_market_funds: Decimal | None = None
+    margin_enabled: bool | None = None
+    post_only: bool | None = None
+    limit_only: bool | None = None
+    cancel_only: bool | None = None
+    trading_disabled: bool | None = None
+    fx_stablecoin: bool | None = None
+    auction_mode: bool | None = None
+    status_message: str | None = None
+
+
+# --- GET /products/{id}/ticker ----------------------------------------------------------------------------
+
+
+class ProductTicker(msgspec.Struct, frozen=True, gc=False):
+    """Best bid and ask, the last trade and 24 h volume. No open, high or low: those are in /stats."""
+
+    price: Decimal | None = None  # last trade price
+    size: Decimal | None = None  # last trade size
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    volume: Decimal | None = None  # 24 h, base currency
+    time: UtcTime | None = None  # of the last trade
+    trade_id: int | str | None = None
+    rfq_volume: Decimal | None = None
+
+
+# --- GET /products/{id}/book ------------------------------------------------------------------------------
+
+
+class BookLevel(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """[price, size, num-orders] (levels 1 and 2, aggregated by price)."""
+
+    price: Decimal
+    size: Decimal
+    num_orders: int
+
+
+class ProductBook(msgspec.Struct, frozen=True, gc=False):
+    sequence: int
+    bids: list[BookLevel]  # best (highest) first
+    asks: list[BookLevel]  # best (lowest) first
+    time: UtcTime | None = None
+    auction_mode: bool | None = None
+
+
+# --- GET /products/{id}/trades ----------------------------------------------------------------------------
+
+
+class ProductTrade(msgspec.Struct, frozen=True, gc=False):
+    trade_id: int | str
+    side: str  # the MAKER's side: "sell" means a buyer took a resting sell order
+    size: Decimal
+    price: Decimal
+    time: UtcTime
+
+
+# --- GET /products/{id}/candles ---------------------------------------------------------------------------
+
+
+class Candle(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """[time, low, high, open, close, volume]: seconds, then JSON numbers (low before high)."""
+
+    time: int
+    low: Decimal
+    high: Decimal
+    open: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+# --- errors (any endpoint, non-2xx) ---------------------------------------------------------------------
+
+
+class ErrorBody(msgspec.Struct, frozen=True, gc=False):
+    message: str

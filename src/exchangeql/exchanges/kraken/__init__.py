@@ -1,0 +1,1 @@
+"""Kraken spot (https://www.kraken.com): the native adapter, public market data."""

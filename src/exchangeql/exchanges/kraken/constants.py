@@ -1,0 +1,118 @@
+"""Kraken spot declarations: origin, paths and weights, rate limit, timeframes, aliases, capabilities.
+
+Kraken throttles its public REST endpoints per IP and asks clients to stay at or under one call per
+second (https://support.kraken.com/hc/en-us/articles/206548367); ccxt 4.5.90 uses the same pace. Every
+public endpoint weighs one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from ...settings import RateLimit
+from ..base import Support, capabilities
+
+EXCHANGE_ID: Final = "kraken"
+EXCHANGE_NAME: Final = "Kraken"
+
+BASE_URL: Final = "https://api.kraken.com"
+
+# Paths, as on the real origin (the replay recordings use the same ones).
+ASSET_PAIRS: Final = "/0/public/AssetPairs"
+TICKER: Final = "/0/public/Ticker"
+DEPTH: Final = "/0/public/Depth"
+TRADES: Final = "/0/public/Trades"
+OHLC: Final = "/0/public/OHLC"
+
+CALL_WEIGHT: Final = 1
+RATE_LIMIT: Final = RateLimit(weight=1, per_seconds=1)
+
+# Depth answers at most 500 levels a side; Trades at most 1000 trades (both default to 100 and 1000).
+MAX_DEPTH: Final = 500
+MAX_TRADES: Final = 1000
+# Asking Ticker for more pairs than this spells a very long query string: ask for all and filter.
+TICKERS_BY_LIST_MAX: Final = 50
+
+# Unified timeframe -> Kraken OHLC interval in minutes. Kraken's 21600 (15 days) has no unified name
+# (ccxt calls it "2w", which is 14 days), so it is not offered.
+TIMEFRAMES: Final[Mapping[str, str]] = {
+    "1m": "1",
+    "5m": "5",
+    "15m": "15",
+    "30m": "30",
+    "1h": "60",
+    "4h": "240",
+    "1d": "1440",
+    "1w": "10080",
+}
+
+# Kraken asset id -> unified currency code. Kraken prefixes its oldest assets with X (crypto) or Z (fiat)
+# and calls bitcoin XBT and dogecoin XDG; the renames below are the ones ccxt users see on kraken
+# (LUNA is Terra Classic there, LUNA2 the new Terra, UST the classic TerraUSD, FEE Kraken's fee credit).
+CURRENCY_ALIASES: Final[Mapping[str, str]] = {
+    "XBT": "BTC",
+    "XXBT": "BTC",
+    "XDG": "DOGE",
+    "XXDG": "DOGE",
+    "XETH": "ETH",
+    "XETC": "ETC",
+    "XLTC": "LTC",
+    "XMLN": "MLN",
+    "XREP": "REP",
+    "XXLM": "XLM",
+    "XXMR": "XMR",
+    "XXRP": "XRP",
+    "XZEC": "ZEC",
+    "ZAUD": "AUD",
+    "ZCAD": "CAD",
+    "ZEUR": "EUR",
+    "ZGBP": "GBP",
+    "ZJPY": "JPY",
+    "ZUSD": "USD",
+    "BCHSV": "BSV",
+    "FEE": "KFEE",
+    "LUNA": "LUNC",
+    "LUNA2": "LUNA",
+    "REP": "REPV1",
+    "REPV2": "REP",
+    "UST": "USTC",
+}
+
+# Unified code -> the asset id Kraken's AssetPairs uses for it (the inverse of the aliases above, choosing
+# the X/Z-prefixed id where Kraken has both spellings). Codes not listed are spelled the same.
+VENUE_ASSETS: Final[Mapping[str, str]] = {
+    "BTC": "XXBT",
+    "DOGE": "XXDG",
+    "ETH": "XETH",
+    "ETC": "XETC",
+    "LTC": "XLTC",
+    "MLN": "XMLN",
+    "XLM": "XXLM",
+    "XMR": "XXMR",
+    "XRP": "XXRP",
+    "ZEC": "XZEC",
+    "AUD": "ZAUD",
+    "CAD": "ZCAD",
+    "EUR": "ZEUR",
+    "GBP": "ZGBP",
+    "JPY": "ZJPY",
+    "USD": "ZUSD",
+    "BSV": "BCHSV",
+    "KFEE": "FEE",
+    "LUNC": "LUNA",
+    "LUNA": "LUNA2",
+    "REPV1": "REP",
+    "REP": "REPV2",
+    "USTC": "UST",
+}
+
+# Public market data only for now; trading comes with the private endpoints.
+CAPABILITIES: Final = capabilities(
+    fetch_markets=Support.NATIVE,
+    fetch_ticker=Support.NATIVE,
+    fetch_tickers=Support.NATIVE,  # Ticker without `pair` answers every pair in one call
+    fetch_order_book=Support.NATIVE,
+    fetch_trades=Support.NATIVE,
+    fetch_ohlcv=Support.NATIVE,
+)

@@ -1,0 +1,1 @@
+"""KuCoin (https://www.kucoin.com), spot: the native adapter, public market data."""

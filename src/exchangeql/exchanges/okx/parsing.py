@@ -1,0 +1,271 @@
+"""OKX wire Structs -> domain models. Pure: no clock, no I/O, no state beyond a memo of ticks.
+
+Values match what ccxt 4.5.90 derives from the same payload, as exact decimals:
+- numbers: OKX's "" (no value) is None; a zero open/last/bid/ask/high/low means "none" (ccxt's omitZero).
+- ticker: change = last - open24h; percentage = change / open truncated at 18 decimals, times 100;
+  average = (open + last) / 2 truncated to the market's price decimals; vwap = volCcy24h / vol24h truncated
+  at 18 decimals. For swaps ccxt reports vol24h (contracts) as the base volume and no quote volume; so do we.
+- trade: cost = price * amount for spot, price * amount * contract size for linear swaps and
+  (1 / price, truncated at 18 decimals) * contract size * amount for inverse ones. Trades come back sorted
+  by time, oldest first; trades of the same millisecond keep the venue's order (newest first), as ccxt's
+  stable sort leaves them; a limit keeps the last ones.
+- candle: volume is `vol` (base currency) for spot and `volCcy` (base currency) for swaps.
+Deliberate difference: instruments without a base or a quote (a pre-open swap sends only instId and state)
+are left out, where ccxt lists them under their venue id as symbol: no unified symbol can name them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_DOWN, Context, Decimal, localcontext
+from functools import lru_cache
+from typing import TypeVar
+
+from ...models import (
+    Candle,
+    Limits,
+    Market,
+    MarketIndex,
+    MarketType,
+    MinMax,
+    OrderBook,
+    OrderBookLevel,
+    Precision,
+    Side,
+    Ticker,
+    Trade,
+)
+from . import schemas as wire
+from .constants import CURRENCY_ALIASES, EXCHANGE_ID, SPOT, SWAP
+
+# Arithmetic runs under this context (set once per call with localcontext, so operators stay cheap):
+# 60 digits keep sums and products of venue numbers exact; ROUND_DOWN is ccxt's truncation.
+_EXACT = Context(prec=60, rounding=ROUND_DOWN)
+_ONE = Decimal(1)
+_TWO = Decimal(2)
+_HUNDRED = Decimal(100)
+_CCXT_DEFAULT_QUANTUM = Decimal("1e-18")  # ccxt truncates derived values at 18 decimals unless told
+_T = TypeVar("_T")
+_SIDES = {"buy": Side.BUY, "sell": Side.SELL}
+_TYPES = {SPOT: MarketType.SPOT, SWAP: MarketType.SWAP}
+# The reverse of the aliases the venue really uses (XBT and BCHSV are ccxt-wide legacy names OKX never
+# sends: BTC is BTC there).
+_VENUE_CODES = {code: venue for venue, code in CURRENCY_ALIASES.items() if venue not in ("XBT", "BCHSV")}
+
+
+def currency_code(ccy: str) -> str:
+    """OKX currency -> unified currency code."""
+    code = ccy.upper()
+    return CURRENCY_ALIASES.get(code, code)
+
+
+def currency_id(code: str) -> str:
+    """Unified currency code -> OKX currency (AET -> AE)."""
+    return _VENUE_CODES.get(code, code)
+
+
+def instrument_id(symbol: str) -> str:
+    """Unified spot or swap symbol -> OKX instId: BTC/USDT -> BTC-USDT, BTC/USDT:USDT -> BTC-USDT-SWAP."""
+    pair, _, settle = symbol.partition(":")
+    base, _, quote = pair.partition("/")
+    venue = f"{currency_id(base)}-{currency_id(quote)}"
+    return f"{venue}-SWAP" if settle else venue
+
+
+def _num(text: str) -> Decimal | None:
+    """An OKX number: "" means no value."""
+    return Decimal(text) if text else None
+
+
+def _nonzero(text: str) -> Decimal | None:
+    """An OKX price where zero also means no value (ccxt's omitZero)."""
+    return (Decimal(text) or None) if text else None
+
+
+# --- markets ----------------------------------------------------------------------------------------------
+
+
+def parse_market(info: wire.Instrument) -> Market | None:
+    """A spot or swap instrument; None for other types and for instruments without a base or a quote."""
+    kind = _TYPES.get(info.instType)
+    if kind is None:
+        return None
+    spot = kind is MarketType.SPOT
+    if spot:
+        base_id, quote_id = info.baseCcy, info.quoteCcy
+        if not base_id or not quote_id:  # some pre-open spot pairs only name themselves in instId
+            base_id, _, quote_id = info.instId.partition("-")
+    else:
+        base_id, _, quote_id = info.uly.partition("-")
+    if not base_id or not quote_id:
+        return None
+    base, quote = currency_code(base_id), currency_code(quote_id)
+    settle_id = info.settleCcy or None
+    settle = currency_code(settle_id) if settle_id else None
+    symbol = f"{base}/{quote}" if spot or settle is None else f"{base}/{quote}:{settle}"
+    return Market(
+        symbol=symbol,
+        id=info.instId,
+        base=base,
+        quote=quote,
+        base_id=base_id,
+        quote_id=quote_id,
+        type=kind,
+        active=info.state == "live",
+        precision=Precision(price=_num(info.tickSz), amount=_num(info.lotSz)),
+        limits=Limits(
+            amount=MinMax(_num(info.minSz), _num(info.maxLmtSz)),
+            # Spot: maxMktSz is the largest market order, in the quote currency (ccxt's cost.max).
+            cost=MinMax(None, _num(info.maxMktSz) if spot else None),
+        ),
+        settle=None if spot else settle,
+        settle_id=None if spot else settle_id,
+        contract_size=None if spot else _num(info.ctVal),
+        linear=None if spot else quote_id == settle_id,
+        info=info,
+    )
+
+
+def parse_markets(instruments: Iterable[wire.Instrument]) -> list[Market]:
+    """Every spot and swap instrument with a base and a quote, in venue order."""
+    return [market for info in instruments if (market := parse_market(info)) is not None]
+
+
+# --- tickers ----------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)  # a handful of distinct ticks across all markets
+def _average_quantum(tick: Decimal | None) -> Decimal:
+    """The unit of the last price decimal: tick 0.01 -> 0.01, tick 0.5 -> 0.1, tick 10 -> 1."""
+    if tick is None:
+        return _CCXT_DEFAULT_QUANTUM
+    exponent = tick.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: ticks are positive numbers
+    return Decimal(1).scaleb(min(exponent, 0))
+
+
+def _ticker(raw: wire.Ticker, market: Market, quantum: Decimal) -> Ticker:
+    """Runs under the _EXACT context (see parse_ticker): the operators below are exact or truncate."""
+    open_ = _nonzero(raw.open24h)
+    last = _nonzero(raw.last)
+    base_volume = _num(raw.vol24h)
+    # volCcy24h is the quote volume for spot only (for swaps it is the base currency volume).
+    quote_volume = _num(raw.volCcy24h) if market.type is MarketType.SPOT else None
+    vwap = change = percentage = average = None
+    if quote_volume and base_volume:
+        vwap = (quote_volume / base_volume).quantize(_CCXT_DEFAULT_QUANTUM)
+    if open_ is not None and last is not None:
+        change = last - open_
+        percentage = (change / open_).quantize(_CCXT_DEFAULT_QUANTUM) * _HUNDRED
+        average = ((open_ + last) / _TWO).quantize(quantum)
+    # Positional: this runs once per instrument on the all-tickers path, and keywords cost a third more.
+    return Ticker(
+        EXCHANGE_ID,
+        market.symbol,
+        raw.ts,  # timestamp
+        _nonzero(raw.bidPx),  # bid
+        _num(raw.bidSz),  # bid_volume
+        _nonzero(raw.askPx),  # ask
+        _num(raw.askSz),  # ask_volume
+        last,  # last
+        open_,  # open
+        _nonzero(raw.high24h),  # high
+        _nonzero(raw.low24h),  # low
+        last,  # close
+        None,  # previous_close
+        base_volume,  # base_volume
+        quote_volume,  # quote_volume
+        change,  # change
+        percentage,  # percentage
+        vwap,  # vwap
+        average,  # average
+        raw,  # info
+    )
+
+
+def parse_ticker(raw: wire.Ticker, market: Market) -> Ticker:
+    with localcontext(_EXACT):
+        return _ticker(raw, market, _average_quantum(market.precision.price))
+
+
+def parse_tickers(payload: Iterable[wire.Ticker], index: MarketIndex) -> list[Ticker]:
+    """The all-tickers hot path: tickers of ids not in `index` (other types, not asked for) are skipped."""
+    by_id = index.by_id
+    quantum_of = _average_quantum
+    tickers: list[Ticker] = []
+    append = tickers.append
+    with localcontext(_EXACT):
+        for raw in payload:
+            market = by_id.get(raw.instId)
+            if market is not None:
+                append(_ticker(raw, market, quantum_of(market.precision.price)))
+    return tickers
+
+
+# --- order book, trades, candles --------------------------------------------------------------------------
+
+
+def parse_order_book(raw: wire.Book, market: Market, limit: int | None = None) -> OrderBook:
+    """Levels as sent (bids down, asks up), cut to `limit`; the order counts are not modelled."""
+    return OrderBook(
+        exchange_id=EXCHANGE_ID,
+        symbol=market.symbol,
+        timestamp=raw.ts,
+        bids=tuple(OrderBookLevel(level[0], level[1]) for level in raw.bids[:limit]),
+        asks=tuple(OrderBookLevel(level[0], level[1]) for level in raw.asks[:limit]),
+    )
+
+
+def _trade(raw: wire.Trade, market: Market) -> Trade:
+    size = market.contract_size
+    if size is None:
+        cost = raw.px * raw.sz
+    elif market.linear is False:  # inverse: each contract is worth `size` of the quote, paid in base
+        cost = (_ONE / raw.px).quantize(_CCXT_DEFAULT_QUANTUM) * size * raw.sz
+    else:
+        cost = raw.px * size * raw.sz
+    return Trade(
+        id=raw.tradeId,
+        timestamp=raw.ts,
+        symbol=market.symbol,
+        side=_SIDES.get(raw.side),
+        price=raw.px,
+        amount=raw.sz,
+        cost=cost,
+        info=raw,
+    )
+
+
+def parse_trade(raw: wire.Trade, market: Market) -> Trade:
+    with localcontext(_EXACT):
+        return _trade(raw, market)
+
+
+def parse_trades(payload: Sequence[wire.Trade], market: Market, limit: int | None = None) -> list[Trade]:
+    """Oldest first (a stable sort of the venue's newest-first list), the last `limit` of them."""
+    with localcontext(_EXACT):
+        trades = sorted((_trade(raw, market) for raw in payload), key=_trade_time)
+    return trades if limit is None else _last(trades, limit)
+
+
+def _trade_time(trade: Trade) -> int:
+    return trade.timestamp or 0
+
+
+def _last(items: list[_T], limit: int) -> list[_T]:
+    return items[-limit:] if limit > 0 else []
+
+
+def parse_ohlcv(
+    payload: Iterable[wire.Candle], market: Market, since: int | None = None, limit: int | None = None
+) -> list[Candle]:
+    """Oldest first. With `since`: the first `limit` candles from `since` on; without: the last `limit`."""
+    spot = market.type is MarketType.SPOT
+    candles = sorted(
+        (Candle(k.ts, k.o, k.h, k.l, k.c, k.vol if spot else k.volCcy) for k in payload),
+        key=lambda candle: candle.timestamp,
+    )
+    if since is not None:
+        candles = [candle for candle in candles if candle.timestamp >= since]
+        return candles if limit is None else candles[: max(limit, 0)]
+    return candles if limit is None else _last(candles, limit)
