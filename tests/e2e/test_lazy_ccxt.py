@@ -1,0 +1,42 @@
+"""A gateway serving native exchanges never imports ccxt, even with the ccxt extra installed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, resource, sys
+    import httpx
+    from exchangeql.app import build_app
+    from exchangeql.settings import Settings
+
+    async def main():
+        app = build_app(Settings(), replay=True)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+                query = '{ tickers(symbol: "BTC/USDT", exchanges: ["binance", "paper"]) { last } }'
+                for _ in range(200):
+                    body = (await client.post("/graphql", json={"query": query})).json()
+                    assert "errors" not in body, body
+                listed = (await client.post("/graphql", json={"query": "{ exchanges { id engine } }"})).json()
+        engines = {e["engine"] for e in listed["data"]["exchanges"]}
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(json.dumps({"ccxt": "ccxt" in sys.modules, "engines": sorted(filter(None, engines)), "rss": rss}))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_native_only_traffic_never_imports_ccxt() -> None:
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert "CCXT" in result["engines"]  # ccxt-engine exchanges are listed (the extra is installed) ...
+    assert result["ccxt"] is False  # ... yet ccxt was never imported
+    assert result["rss"] < 80  # MiB; importing ccxt alone costs about 100
