@@ -26,7 +26,8 @@ SCRIPT = textwrap.dedent(
                 listed = (await client.post("/graphql", json={"query": "{ exchanges { id engine } }"})).json()
         engines = {e["engine"] for e in listed["data"]["exchanges"]}
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        print(json.dumps({"ccxt": "ccxt" in sys.modules, "engines": sorted(filter(None, engines)), "rss": rss}))
+        result = {"ccxt": "ccxt" in sys.modules, "engines": sorted(filter(None, engines)), "rss": rss}
+        print(json.dumps(result))
 
     asyncio.run(main())
     """
@@ -34,7 +35,8 @@ SCRIPT = textwrap.dedent(
 
 
 def test_native_only_traffic_never_imports_ccxt() -> None:
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120, check=False)
+    command = [sys.executable, "-c", SCRIPT]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert "CCXT" in result["engines"]  # ccxt-engine exchanges are listed (the extra is installed) ...
