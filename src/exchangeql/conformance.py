@@ -375,12 +375,34 @@ class _Upstream:
         )
 
 
+# Response files recorded from another API version than the one our native adapter speaks.
+OTHER_API_FILES: Mapping[str, str] = {
+    "bitfinex": "API v1 payloads; the native bitfinex adapter speaks API v2 (recorded in bitfinex2.json)",
+}
+
+# Recorded expectations produced by another ccxt version than 4.5.90, our oracle: ccxt 4.5.90 itself no
+# longer gives them from the same payload (each adapter's differential test shows that, field by field).
+# These keys of these cases are not compared; tests/test_conformance.py asserts that they still differ.
+STALE_EXPECTATIONS: Mapping[tuple[str, str, str], Mapping[str, str]] = {
+    ("kraken", "fetchTicker", "public spot ticker"): {
+        "bidVolume": "4.5.90 reads the lot volume at the best bid (b[2]); the recording's ccxt gave none",
+        "askVolume": "4.5.90 reads the lot volume at the best ask (a[2]); the recording's ccxt gave none",
+    },
+    ("bitfinex", "fetchTicker", "public spot ticker"): {
+        "bidVolume": "4.5.90 leaves it null; the recording's ccxt read BID_SIZE (a sum of 25 levels)",
+        "askVolume": "4.5.90 leaves it null; the recording's ccxt read ASK_SIZE (a sum of 25 levels)",
+        "average": "4.5.90 computes (open + last) / 2; the recording's ccxt did not",
+    },
+}
+
+
 def _native_spec(exchange: str) -> AdapterSpec | None:
+    """The native adapter for a response file's exchange: by current id, seed id or alias (bitfinex2)."""
+    from .exchanges.catalog import load_catalog
     from .exchanges.registry import NATIVE_SPECS
 
-    spec = NATIVE_SPECS.get(exchange)
-    if spec is None:
-        spec = next((s for s in NATIVE_SPECS.values() if exchange in s.aliases), None)
+    entry = load_catalog().resolve(exchange)
+    spec = NATIVE_SPECS.get(entry.id if entry is not None else exchange)
     return spec if spec is not None and spec.engine is Engine.NATIVE else None
 
 
@@ -469,6 +491,8 @@ async def run_conformance_async(
             for case in cases:
                 result = CaseResult(exchange, method_name, case.description, Outcome.PASSED)
                 try:
+                    if exchange in OTHER_API_FILES:
+                        raise _Skip(OTHER_API_FILES[exchange])
                     if spec is None:
                         raise _Skip(f"no native adapter for {exchange}")
                     if method_name not in METHODS:
@@ -476,7 +500,8 @@ async def run_conformance_async(
                     recording = recordings.get(spec.id)
                     if recording is None or not any(r.fetch == "fetchMarkets" for r in recording.routes):
                         raise _Skip(f"no recorded markets for {spec.id} in data/replay")
-                    differences = await _run_case(spec, recording, method_name, case, skip_keys)
+                    stale = STALE_EXPECTATIONS.get((spec.id, method_name, case.description), {})
+                    differences = await _run_case(spec, recording, method_name, case, skip_keys | set(stale))
                     if differences:
                         result = CaseResult(
                             exchange, method_name, case.description, Outcome.FAILED, "", tuple(differences)

@@ -331,6 +331,9 @@ async def test_a_200_body_of_the_wrong_shape_is_an_upstream_decode_error(btc: Ma
 async def test_an_error_body_with_status_200_is_mapped(btc: Market) -> None:
     with pytest.raises(BadSymbol):
         await _adapter(_answer(200, b'{"message":"NotFound"}')).fetch_trades(btc, 1)
+    # A ticker's fields are mostly optional: the error body must still not pass for an empty ticker.
+    with pytest.raises(RateLimited):
+        await _adapter(_answer(200, b'{"message":"Public rate limit exceeded"}')).fetch_ticker(btc)
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ from exchangeql.exchanges.kraken.adapter import SPEC, KrakenAdapter
 from exchangeql.exchanges.kraken.errors import ERRORS
 from exchangeql.exchanges.registry import NATIVE_SPECS
 from exchangeql.models import Market, MarketIndex, Side
-from exchangeql.settings import ExchangeSettings, Settings
+from exchangeql.settings import ExchangeSettings, RateLimit, Settings
 from exchangeql.transport.client import VenueClient, build_http_client, build_venue_client
 
 from . import recorded
@@ -85,7 +85,7 @@ def _client(handler: Handler, upstream: str | None = None) -> VenueClient:
     return build_venue_client(
         "kraken",
         # The venue's budget is one call a second: tests run without waiting for it.
-        ExchangeSettings(upstream=upstream, rate_limit=dataclasses.replace(SPEC.rate_limit, weight=1000)),
+        ExchangeSettings(upstream=upstream, rate_limit=RateLimit(1000, 1)),
         errors=SPEC.errors,
         default_rate_limit=SPEC.rate_limit,
         deadline_s=5.0,
@@ -119,7 +119,7 @@ def test_spec_is_registered_as_a_native_engine() -> None:
     assert NATIVE_SPECS["kraken"] is SPEC
     assert (SPEC.id, SPEC.name, SPEC.engine, SPEC.aliases) == ("kraken", "Kraken", Engine.NATIVE, ())
     assert SPEC.rate_limit is not None
-    assert (SPEC.rate_limit.weight, SPEC.rate_limit.per_seconds) == (1, 1)
+    assert (SPEC.rate_limit.weight, SPEC.rate_limit.per_seconds) == (15, 15)
     assert SPEC.errors is ERRORS
 
 

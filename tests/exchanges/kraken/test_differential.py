@@ -185,7 +185,7 @@ def test_order_book(ccxt_kraken: Any, index: MarketIndex) -> None:
 ROWS = json.loads(recorded("trades_XBTUSDT.json"))["result"]["XBTUSDT"]
 TRADES = {
     "recorded": ROWS,
-    "variant-sell-limit": [row[:3] + ["s", "l"] + row[5:] for row in ROWS],
+    "variant-sell-limit": [[*row[:3], "s", "l", *row[5:]] for row in ROWS],
 }
 
 

@@ -36,7 +36,7 @@ def _client(app: httpx.AsyncBaseTransport) -> VenueClient:
 def test_recording_declares_the_venue_budget_and_error_bodies() -> None:
     recording = load_recordings()["kraken"]
     assert recording.rate_limit is not None
-    assert (recording.rate_limit.weight, recording.rate_limit.per_seconds) == (1, 1)
+    assert (recording.rate_limit.weight, recording.rate_limit.per_seconds) == (15, 15)
     assert bytes(recording.not_found_body) == b'{"error":["EQuery:Unknown asset pair"]}'
     assert bytes(recording.error_body) == b'{"error":["EAPI:Rate limit exceeded"]}'
     assert all(route.provenance for route in recording.routes)

@@ -46,13 +46,14 @@ class Product(msgspec.Struct, frozen=True, gc=False):
 
 
 class ProductTicker(msgspec.Struct, frozen=True, gc=False):
-    """Best bid and ask, the last trade and 24 h volume. No open, high or low: those are in /stats."""
+    """Best bid and ask, the last trade and 24 h volume. No open, high or low: those are in /stats.
+    `price` and `volume` are required: an error body ({"message": ...}) must not pass for a ticker."""
 
-    price: Decimal | None = None  # last trade price
+    price: Decimal  # last trade price
+    volume: Decimal  # 24 h, base currency
     size: Decimal | None = None  # last trade size
     bid: Decimal | None = None
     ask: Decimal | None = None
-    volume: Decimal | None = None  # 24 h, base currency
     time: UtcTime | None = None  # of the last trade
     trade_id: int | str | None = None
     rfq_volume: Decimal | None = None

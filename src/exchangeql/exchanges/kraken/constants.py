@@ -1,8 +1,10 @@
 """Kraken spot declarations: origin, paths and weights, rate limit, timeframes, aliases, capabilities.
 
-Kraken throttles its public REST endpoints per IP and asks clients to stay at or under one call per
-second (https://support.kraken.com/hc/en-us/articles/206548367); ccxt 4.5.90 uses the same pace. Every
-public endpoint weighs one call.
+Kraken throttles its public REST endpoints per IP: one call per second or less stays within its limits
+(https://support.kraken.com/hc/en-us/articles/206548367; ccxt 4.5.90 paces at the same rate). The budget
+is declared as 15 calls per 15 s: the same pace, with the burst of Kraken's REST call counter (15), so
+that a cold query (markets, then a ticker, and a retry or two) does not wait a second between calls.
+Every public endpoint weighs one call.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ TRADES: Final = "/0/public/Trades"
 OHLC: Final = "/0/public/OHLC"
 
 CALL_WEIGHT: Final = 1
-RATE_LIMIT: Final = RateLimit(weight=1, per_seconds=1)
+RATE_LIMIT: Final = RateLimit(weight=15, per_seconds=15)
 
 # Depth answers at most 500 levels a side; Trades at most 1000 trades (both default to 100 and 1000).
 MAX_DEPTH: Final = 500
@@ -80,7 +82,8 @@ CURRENCY_ALIASES: Final[Mapping[str, str]] = {
 }
 
 # Unified code -> the asset id Kraken's AssetPairs uses for it (the inverse of the aliases above, choosing
-# the X/Z-prefixed id where Kraken has both spellings). Codes not listed are spelled the same.
+# the X/Z-prefixed id where Kraken has both spellings; REP, which ccxt reads from both XREP and REPV2, goes
+# to REPV2, the token traded today). Codes not listed are spelled the same.
 VENUE_ASSETS: Final[Mapping[str, str]] = {
     "BTC": "XXBT",
     "DOGE": "XXDG",

@@ -9,12 +9,11 @@ Values match what ccxt 4.5.90 derives from the same payload, as exact decimals:
   truncated at 18 decimals; average is the venue's averagePrice, or else (open + last) / 2 truncated to
   the market's price decimals; zero prices mean "none". The all-tickers snapshot's one "time" stamps
   every pair, and there the best levels' sizes give bid/ask volume.
-- trade: the venue's "time" is in nanoseconds; ms = ns // 10**6, exactly (ccxt divides as a double, which
-  is the same on every recorded time); no trade id, as in ccxt ("sequence" is kept in `info`);
-  cost = price * size.
+- trade: no trade id, as in ccxt ("sequence" stays in `info`); cost = price * size; the venue's "time" is
+  in nanoseconds and ms = ns // 10**6.
 - candle: the venue sends [time, open, close, high, low, volume, turnover], time in seconds.
-Deliberate difference: on the all-tickers path ccxt gives parse_ticker no market, so a derived average
-falls back to 18 decimals; ours is the same as the single ticker's, truncated to the price tick.
+Deliberate difference: ccxt turns the nanoseconds into ms through doubles, which lands one millisecond
+early on some exact-millisecond times; the integer division here does not.
 """
 
 from __future__ import annotations
