@@ -9,7 +9,7 @@ import textwrap
 
 SCRIPT = textwrap.dedent(
     """
-    import asyncio, json, resource, sys
+    import asyncio, json, sys
     import httpx
     from exchangeql.app import build_app
     from exchangeql.settings import Settings
@@ -25,7 +25,9 @@ SCRIPT = textwrap.dedent(
                     assert "errors" not in body, body
                 listed = (await client.post("/graphql", json={"query": "{ exchanges { id engine } }"})).json()
         engines = {e["engine"] for e in listed["data"]["exchanges"]}
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        # the peak RSS of this process's own memory (ru_maxrss may carry the forking parent's peak)
+        status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+        rss = int(status["VmHWM"].split()[0]) // 1024
         result = {"ccxt": "ccxt" in sys.modules, "engines": sorted(filter(None, engines)), "rss": rss}
         print(json.dumps(result))
 

@@ -355,7 +355,7 @@ async def test_a_200_body_of_the_wrong_shape_is_an_upstream_decode_error(btc: Ma
         ),
         (
             200,
-            b'{"status":"error","err-code":"account-frozen-balance-insufficient-error","err-msg":"not enough"}',
+            b'{"status":"error","err-code":"account-frozen-balance-insufficient-error","err-msg":"low"}',
             InsufficientFunds,
         ),
         (

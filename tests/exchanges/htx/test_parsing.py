@@ -218,7 +218,7 @@ def test_ohlcv(btc: Market) -> None:
     (candle,) = parsing.parse_ohlcv(_decode("history_kline_btcusdt_60min.json", wire.Klines))
     assert candle.timestamp == 1710327600000  # id, in seconds
     assert [candle.open, candle.high, candle.low, candle.close, candle.volume] == [
-        Decimal(v) for v in "73239.67 73429.87 73225.45 73394.27 7.878463990783707".split()
+        Decimal(v) for v in ["73239.67", "73429.87", "73225.45", "73394.27", "7.878463990783707"]
     ]
 
 

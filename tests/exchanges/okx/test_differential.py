@@ -192,6 +192,7 @@ TRADE_CASES = {  # (payload, market)
     "recorded": (TRADES, "BTC/USDT"),
     "variant-linear-swap": ([t | {"instId": "BTC-USDT-SWAP", "sz": "2"} for t in TRADES], "BTC/USDT:USDT"),
     "variant-inverse-swap": ([t | {"instId": "BTC-USD-SWAP", "sz": "2"} for t in TRADES], "BTC/USD:BTC"),
+    "variant-ids-against-venue-order": ([*TRADES, TRADES[0] | {"tradeId": "2"}], "BTC/USDT"),
     "variant-same-millisecond": (
         [TRADES[0] | {"tradeId": "2", "side": "buy"}, *TRADES, TRADES[0] | {"tradeId": "0", "ts": "1"}],
         "BTC/USDT",

@@ -105,7 +105,8 @@ def test_inverse_swap(index: MarketIndex) -> None:
 
 
 def test_a_suspended_instrument_is_inactive(btc: Market) -> None:
-    assert parsing.parse_market(msgspec.structs.replace(btc.info, state="suspend")).active is False  # variant
+    market = parsing.parse_market(msgspec.structs.replace(btc.info, state="suspend"))  # variant
+    assert market is not None and market.active is False
 
 
 def test_instruments_without_base_or_quote_are_left_out(index: MarketIndex) -> None:
@@ -253,9 +254,9 @@ def test_trades_sort_oldest_first_and_keep_the_last(btc: Market) -> None:
     (raw,) = _decode("trades_BTC-USDT.json", wire.Trades).data
     newer = msgspec.structs.replace(raw, tradeId="2", ts=raw.ts + 5)  # variants: OKX lists newest first
     same_ms = msgspec.structs.replace(raw, tradeId="3", ts=raw.ts + 5)
-    trades = parsing.parse_trades([newer, same_ms, raw], btc)
-    assert [t.id for t in trades] == ["497859870", "2", "3"]  # equal times keep the venue's order
-    assert [t.id for t in parsing.parse_trades([newer, same_ms, raw], btc, 2)] == ["2", "3"]
+    trades = parsing.parse_trades([same_ms, newer, raw], btc)
+    assert [t.id for t in trades] == ["497859870", "2", "3"]  # equal times: by trade id, as ccxt sorts
+    assert [t.id for t in parsing.parse_trades([same_ms, newer, raw], btc, 2)] == ["2", "3"]
 
 
 def test_ohlcv_oldest_first(btc: Market) -> None:

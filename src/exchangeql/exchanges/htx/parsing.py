@@ -40,7 +40,6 @@ from .constants import CURRENCY_ALIASES, EXCHANGE_ID, LEGACY_ALIASES
 # 60 digits keep sums and products of venue numbers exact; ROUND_DOWN is ccxt's truncation.
 _EXACT = Context(prec=60, rounding=ROUND_DOWN)
 _TWO = Decimal(2)
-_HUNDRED = Decimal(100)
 _ONE = Decimal(1)
 _CCXT_DEFAULT_QUANTUM = Decimal("1e-18")  # ccxt truncates derived values at 18 decimals unless told
 _T = TypeVar("_T")
@@ -133,7 +132,7 @@ def _ticker(
         vwap = (quote_volume / base_volume).quantize(_CCXT_DEFAULT_QUANTUM)
     if open_ is not None and last is not None:
         change = last - open_
-        percentage = (change / open_).quantize(_CCXT_DEFAULT_QUANTUM) * _HUNDRED
+        percentage = (change / open_).quantize(_CCXT_DEFAULT_QUANTUM).scaleb(2)  # x 100, no trailing zeros
         average = ((open_ + last) / _TWO).quantize(quantum)
     # Positional: this runs once per symbol on the all-tickers path, and keywords cost a third more.
     return Ticker(

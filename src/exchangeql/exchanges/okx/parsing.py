@@ -7,8 +7,8 @@ Values match what ccxt 4.5.90 derives from the same payload, as exact decimals:
   at 18 decimals. For swaps ccxt reports vol24h (contracts) as the base volume and no quote volume; so do we.
 - trade: cost = price * amount for spot, price * amount * contract size for linear swaps and
   (1 / price, truncated at 18 decimals) * contract size * amount for inverse ones. Trades come back sorted
-  by time, oldest first; trades of the same millisecond keep the venue's order (newest first), as ccxt's
-  stable sort leaves them; a limit keeps the last ones.
+  by time, oldest first, and by trade id (as text, as ccxt sorts them) within a millisecond; a limit keeps
+  the last ones.
 - candle: volume is `vol` (base currency) for spot and `volCcy` (base currency) for swaps.
 Deliberate difference: instruments without a base or a quote (a pre-open swap sends only instId and state)
 are left out, where ccxt lists them under their venue id as symbol: no unified symbol can name them.
@@ -43,7 +43,6 @@ from .constants import CURRENCY_ALIASES, EXCHANGE_ID, SPOT, SWAP
 _EXACT = Context(prec=60, rounding=ROUND_DOWN)
 _ONE = Decimal(1)
 _TWO = Decimal(2)
-_HUNDRED = Decimal(100)
 _CCXT_DEFAULT_QUANTUM = Decimal("1e-18")  # ccxt truncates derived values at 18 decimals unless told
 _T = TypeVar("_T")
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -156,7 +155,7 @@ def _ticker(raw: wire.Ticker, market: Market, quantum: Decimal) -> Ticker:
         vwap = (quote_volume / base_volume).quantize(_CCXT_DEFAULT_QUANTUM)
     if open_ is not None and last is not None:
         change = last - open_
-        percentage = (change / open_).quantize(_CCXT_DEFAULT_QUANTUM) * _HUNDRED
+        percentage = (change / open_).quantize(_CCXT_DEFAULT_QUANTUM).scaleb(2)  # x 100, no trailing zeros
         average = ((open_ + last) / _TWO).quantize(quantum)
     # Positional: this runs once per instrument on the all-tickers path, and keywords cost a third more.
     return Ticker(
@@ -242,14 +241,14 @@ def parse_trade(raw: wire.Trade, market: Market) -> Trade:
 
 
 def parse_trades(payload: Sequence[wire.Trade], market: Market, limit: int | None = None) -> list[Trade]:
-    """Oldest first (a stable sort of the venue's newest-first list), the last `limit` of them."""
+    """Oldest first (by time, then id), the last `limit` of them."""
     with localcontext(_EXACT):
-        trades = sorted((_trade(raw, market) for raw in payload), key=_trade_time)
+        trades = sorted((_trade(raw, market) for raw in payload), key=_trade_order)
     return trades if limit is None else _last(trades, limit)
 
 
-def _trade_time(trade: Trade) -> int:
-    return trade.timestamp or 0
+def _trade_order(trade: Trade) -> tuple[int, str]:
+    return trade.timestamp or 0, trade.id or ""
 
 
 def _last(items: list[_T], limit: int) -> list[_T]:
