@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import re
 import uuid
@@ -211,6 +212,10 @@ def build_app(
             # Journal migrated and unsettled orders reconciled before the first request is served.
             async with open_trading(settings, transport_for) as trading:
                 app.state.trading = trading
+                # What start-up built (schema, catalogue, engines) lives as long as the process: out of the
+                # collector's full passes, which otherwise stall every request for ~0.3 s under load.
+                gc.collect()
+                gc.freeze()
                 app.state.ready = True
                 log.info(
                     "exchangeql ready: %d exchanges, cache %s",

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
@@ -104,10 +104,14 @@ def cache_key(exchange_id: str, kind: str, *parts: object) -> str:
 
 
 def build_backend(url: str, namespace: str = "exchangeql") -> BaseCache:
-    """memory:// (default) or redis://host:port/db through aiocache's Redis backend."""
+    """memory:// (default) or redis://host:port/db through aiocache's Redis backend.
+
+    redis://...?namespace=NAME prefixes every key with NAME instead (deployments sharing one Redis).
+    """
     parts = urlsplit(url)
     if parts.scheme == "redis":
         db = int(parts.path.lstrip("/") or 0)
+        namespace = parse_qs(parts.query).get("namespace", [namespace])[0]
         return RedisCache(
             serializer=PickleSerializer(),
             endpoint=parts.hostname or "127.0.0.1",
@@ -190,7 +194,8 @@ class ResponseCache:
         self._degraded = True
 
     async def clear(self) -> None:
-        await self.backend.clear()
+        # Only this cache's keys: without a namespace, aiocache's Redis backend flushes the whole database.
+        await self.backend.clear(namespace=self.backend.namespace)
 
     async def close(self) -> None:
         client = getattr(self.backend, "client", None)

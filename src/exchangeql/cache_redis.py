@@ -17,10 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -31,7 +30,7 @@ from redis.asyncio import Redis
 from .cache import Entry, ResponseCache, build_backend
 from .clock import now_ms, remaining
 from .errors import Timeout
-from .settings import ExchangeSettings, RateLimit, Settings, SettingsError
+from .settings import ExchangeSettings, RateLimit, Settings
 from .transport.ratelimit import RateLimiter, TokenBucket
 from .transport.ratelimit_redis import RedisDown, RedisLink, SharedRateLimiter
 
@@ -174,7 +173,8 @@ class SharedState:
     def limiter_for(self, exchange: str, limit: RateLimit) -> RateLimiter:
         if self.link is None:
             return TokenBucket(exchange, limit)
-        limiter = SharedRateLimiter(exchange, limit, self.link, instances=self.instances)
+        prefix = f"{self.cache.backend.namespace}:ratelimit"  # the cache's namespace, for the same deployment
+        limiter = SharedRateLimiter(exchange, limit, self.link, instances=self.instances, key_prefix=prefix)
         self.limiters[exchange] = limiter
         return limiter
 
@@ -196,26 +196,15 @@ class SharedState:
         await self.cache.close()
 
 
-def expected_instances(environ: Mapping[str, str]) -> int:
-    raw = environ.get("EXCHANGEQL_INSTANCES", "1")
-    try:
-        instances = int(raw)
-    except ValueError:
-        raise SettingsError(f"EXCHANGEQL_INSTANCES must be a whole number, got {raw!r}") from None
-    if instances < 1:
-        raise SettingsError(f"EXCHANGEQL_INSTANCES must be at least 1, got {instances}")
-    return instances
-
-
 def lock_ttl_s(settings: Settings) -> float:
     """Longer than any fetch: the request deadline bounds it, and so does every exchange's timeout."""
     timeouts = [ex.timeout_s for ex in settings.exchanges.values()]
     return max(settings.request_deadline_ms / 1000, ExchangeSettings().timeout_s, *timeouts) + 1.0
 
 
-def build_shared_state(settings: Settings, environ: Mapping[str, str] | None = None) -> SharedState:
-    """The cache and rate limiters for `settings.cache_url`; EXCHANGEQL_INSTANCES sizes fallback shares."""
-    instances = expected_instances(os.environ if environ is None else environ)
+def build_shared_state(settings: Settings) -> SharedState:
+    """The cache and rate limiters for `settings.cache_url`; `settings.instances` sizes fallback shares."""
+    instances = settings.instances
     backend = build_backend(settings.cache_url)
     client = getattr(backend, "client", None)
     if not isinstance(client, Redis):

@@ -80,6 +80,8 @@ class Settings:
     paper_seed: int = 42
     data_dir: Path = field(default_factory=lambda: _default_data_dir())
     replay: bool = False  # serve every native exchange from the bundled recordings
+    # Gateway instances sharing one Redis: without Redis, each keeps 1/instances of a venue's budget.
+    instances: int = 1
     exchanges: Mapping[str, ExchangeSettings] = field(default_factory=dict)
     # Trading. The order journal: SQLite in data_dir unless a postgresql:// URL (kept out of reprs: it
     # may hold a password). Accounts are raw tables checked by trading/accounts.py (credentials: no repr).
@@ -177,6 +179,7 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         paper_seed=int(_number(pick("paper_seed", "EXCHANGEQL_PAPER_SEED", 42), "paper_seed")),
         data_dir=Path(pick("data_dir", "EXCHANGEQL_DATA_DIR", defaults.data_dir)),
         replay=_bool(pick("replay", "EXCHANGEQL_REPLAY", False), "replay"),
+        instances=_whole(pick("instances", "EXCHANGEQL_INSTANCES", 1), "instances", minimum=1),
         exchanges={eid: _exchange(eid, entry) for eid, entry in exchanges.items()},
         database_url=env.get("EXCHANGEQL_DATABASE_URL", raw.get("database_url")) or None,
         instance_id=env.get("EXCHANGEQL_INSTANCE_ID", raw.get("instance_id")) or None,
@@ -186,7 +189,7 @@ def _from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
 
 
 # EXCHANGEQL_ACCOUNT_<NAME>_<FIELD>; longest suffix first (API_KEY_FILE before API_KEY).
-_ACCOUNT_CREDENTIALS = ("API_KEY", "SECRET", "PASSWORD", "UID")
+_ACCOUNT_CREDENTIALS = ("API_KEY", "SECRET", "PASSWORD", "PASSPHRASE", "UID")
 _ACCOUNT_FIELDS = sorted(
     ["EXCHANGE", "SANDBOX", "ENGINE", *_ACCOUNT_CREDENTIALS, *(f"{f}_FILE" for f in _ACCOUNT_CREDENTIALS)],
     key=len,
@@ -298,6 +301,13 @@ def _number(value: Any, where: str) -> float:
     if number < 0:
         raise SettingsError(f"{where} must not be negative")
     return number
+
+
+def _whole(value: Any, where: str, *, minimum: int) -> int:
+    number = _number(value, where)
+    if number != int(number) or number < minimum:
+        raise SettingsError(f"{where} must be a whole number of at least {minimum}, got {value!r}")
+    return int(number)
 
 
 def _bool(value: Any, where: str) -> bool:

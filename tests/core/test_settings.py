@@ -69,3 +69,10 @@ def test_settings_are_frozen() -> None:
     settings = load_settings(environ={})
     with pytest.raises(AttributeError):
         settings.cache_url = "redis://x"  # type: ignore[misc]
+
+
+def test_instances_share_the_budget_setting() -> None:
+    assert load_settings(environ={}).instances == 1
+    assert load_settings(environ={"EXCHANGEQL_INSTANCES": "3"}).instances == 3
+    with pytest.raises(SettingsError, match="instances"):
+        load_settings(environ={"EXCHANGEQL_INSTANCES": "0"})

@@ -1,8 +1,9 @@
 """Scale-out tests: several gateway instances on one Redis, against the replay server as binance.
 
 Everything runs on 127.0.0.1 as real processes: gateways (`exchangeql serve`), the replay server
-(`exchangeql replay`), the shared Redis at 6379 (database SCALE_DB, flushed by the tests that need it cold)
-and, for outage tests, a Redis of the test's own on another port. Every process is stopped by its PID.
+(`exchangeql replay`), the shared Redis at 6379 (database SCALE_DB; a test that needs it cold takes a fresh
+key namespace there, so two runs of these tests at once cannot flush or share each other's state) and, for
+outage tests, a Redis of the test's own on another port. Every process is stopped by its PID.
 
 The replay server serves the bundled recording src/exchangeql/data/replay/binance.json, copied unchanged
 except for its `rate_limit`: a small sliding budget (BUDGET per second) that the test gateways are given
@@ -35,9 +36,10 @@ BUDGET = (
 )
 
 
-def scale_redis_url(db: int = SCALE_DB) -> str:
+def scale_redis_url(namespace: str | None = None, db: int = SCALE_DB) -> str:
     parts = urlsplit(REDIS_URL)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
+    query = f"namespace={namespace}" if namespace else ""
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", query, ""))
 
 
 def write_recordings(directory: Path, budget: float = BUDGET, per_seconds: float = 1) -> Path:
@@ -124,13 +126,13 @@ async def open_loop(pool: Sequence[httpx.AsyncClient], queries: Sequence[str], r
     return list(await asyncio.gather(*tasks))
 
 
-async def replay_control(replay_url: str, action: str = "stats") -> dict[str, Any]:
-    """GET /_replay/stats, or POST /_replay/<action> (reset, config...)."""
+async def replay_control(replay_url: str, action: str = "stats", **body: Any) -> dict[str, Any]:
+    """GET /_replay/stats, or POST /_replay/<action> (reset; config with latency_ms=...)."""
     async with httpx.AsyncClient(base_url=replay_url) as client:
         if action == "stats":
             response = await client.get("/_replay/stats")
         else:
-            response = await client.post(f"/_replay/{action}")
+            response = await client.post(f"/_replay/{action}", json=body or None)
     body: dict[str, Any] = response.raise_for_status().json()
     return body
 

@@ -185,3 +185,25 @@ async def test_the_link_recovers_by_itself_when_redis_returns() -> None:
         await cache.get_or_fetch("binance:c", 5, fetch)
         assert await cache.backend.get("binance:c") is not None
         await cache.close()
+
+
+async def test_a_namespace_in_the_url_keeps_deployments_apart(redis_url: str) -> None:
+    names = [f"scale-test-{uuid.uuid4().hex}" for _ in range(2)]
+    caches = []
+    for name in (names[0], names[0], names[1]):
+        backend = build_backend(f"{scale_redis_url()}?namespace={name}")
+        assert isinstance(backend.client, Redis)
+        caches.append(SharedResponseCache(backend, RedisLink(backend.client), lock_ttl_s=2, deadline_s=2))
+    calls = 0
+
+    async def fetch() -> int:
+        nonlocal calls
+        calls += 1
+        return calls
+
+    values = [(await cache.get_or_fetch("binance:k", 5, fetch)).value for cache in caches]
+    assert values == [1, 1, 2]  # the same deployment shares the entry; the other has its own
+    assert await caches[2].link.client.exists(f"{names[1]}:binance:k") == 1
+    for cache in caches:
+        await cache.clear()
+        await cache.close()

@@ -8,10 +8,11 @@ Configuration (environment over TOML):
     api_key_file = "/run/secrets/main_key"  EXCHANGEQL_ACCOUNT_MAIN_SECRET_FILE=/run/secrets/main_secret
     secret_file = "/run/secrets/main_secret"
 
-Credential fields: api_key, secret, password (the passphrase of coinbaseexchange and okx), uid; each may
-instead be read from a file (`<field>_file`, surrounding whitespace stripped). They become `Secret`s at once
-and are never shown again. `engine` picks "native" or "ccxt" (default: native where the venue signs
-natively, else ccxt). An account named `paper` on the paper exchange exists unless configured otherwise.
+Credential fields: api_key, secret, password (or passphrase, as coinbaseexchange and okx call it), uid;
+each may instead be read from a file (`<field>_file`, surrounding whitespace stripped). They become
+`Secret`s at once and are never shown again. `engine` picks "native" or "ccxt" (default: native where
+the venue signs natively, else ccxt). An account named `paper` on the paper exchange exists unless
+configured otherwise.
 
 How adapters trade (the seam for native venues): a `TradingFactory` builds an adapter for one account from
 its VenueClient, the settings, the credentials and the sandbox flag. Binance's is registered below; kraken,
@@ -40,12 +41,9 @@ PAPER_ACCOUNT = "paper"
 PAPER_EXCHANGE = "paper"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
 _CREDENTIAL_FIELDS = ("api_key", "secret", "password", "uid")
-_KNOWN_FIELDS = {
-    "exchange",
-    "sandbox",
-    "engine",
-    *_CREDENTIAL_FIELDS,
-    *(f"{f}_file" for f in _CREDENTIAL_FIELDS),
+_ALIASES = {"passphrase": "password"}  # coinbaseexchange and okx call their password a passphrase
+_KNOWN_FIELDS = {"exchange", "sandbox", "engine"} | {
+    name + suffix for name in (*_CREDENTIAL_FIELDS, *_ALIASES) for suffix in ("", "_file")
 }
 
 
@@ -124,6 +122,13 @@ def load_accounts(settings: Settings) -> dict[str, AccountConfig]:
         unknown = set(entry) - _KNOWN_FIELDS
         if unknown:
             raise SettingsError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        entry = dict(entry)
+        for alias, field in _ALIASES.items():
+            for suffix in ("", "_file"):
+                if alias + suffix in entry:
+                    if any(field + s in entry for s in ("", "_file")):
+                        raise SettingsError(f"{where}: give {field} or {alias}, not both")
+                    entry[field + suffix] = entry.pop(alias + suffix)
         exchange_id = str(entry.get("exchange") or "").strip().lower()
         if not exchange_id:
             raise SettingsError(f"{where}.exchange is required")

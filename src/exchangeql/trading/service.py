@@ -29,14 +29,15 @@ import os
 import re
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from typing import Any, TypeVar
 
 from ..clock import remaining
 from ..errors import (
     BadRequest,
+    BadSymbol,
     ExchangeUnavailable,
     GatewayError,
     IdempotencyConflict,
@@ -180,17 +181,19 @@ class TradingOrder:
         return self.row.state if self.row is not None else None
 
 
+def _plain(value: Decimal | None) -> str:
+    """A number as people write it: 0.00001000 -> 0.00001, 1E+1 -> 10."""
+    return "none" if value is None else format(value.normalize(), "f")
+
+
 def check_order(market: Market, order: OrderInput) -> None:
     """The market's precision and limits, before anything is sent. Each failure names the rule."""
     symbol, limits, precision = market.symbol, market.limits, market.precision
 
-    def invalid(message: str) -> InvalidOrder:
-        return InvalidOrder(message)
-
     if not market.active:
-        raise invalid(f"{symbol} is not trading now (market inactive)")
+        raise InvalidOrder(f"{symbol} is not trading now (market inactive)")
     if order.time_in_force is not None and order.time_in_force not in TIME_IN_FORCE:
-        raise invalid(f"timeInForce must be one of {', '.join(TIME_IN_FORCE)}")
+        raise InvalidOrder(f"timeInForce must be one of {', '.join(TIME_IN_FORCE)}")
     with localcontext() as ctx:
         ctx.prec = 60
 
@@ -198,35 +201,41 @@ def check_order(market: Market, order: OrderInput) -> None:
             what: str, value: Decimal, step: Decimal | None, low: Decimal | None, high: Decimal | None
         ) -> None:
             if not value.is_finite() or value <= 0:
-                raise invalid(f"{what} must be a positive number, got {value}")
+                raise InvalidOrder(f"{what} must be a positive number, got {value}")
+            shown = _plain(value)
             if step is not None and value % step != 0:
-                raise invalid(
-                    f"{what} {value} is not a multiple of {symbol}'s {what} step {step} (precision.{what})"
+                raise InvalidOrder(
+                    f"{what} {shown} is not a multiple of {symbol}'s {what} step {_plain(step)} "
+                    f"(precision.{what})"
                 )
             if low is not None and value < low:
-                raise invalid(f"{what} {value} is below {symbol}'s minimum {low} (limits.{what}.min)")
+                raise InvalidOrder(
+                    f"{what} {shown} is below {symbol}'s minimum {_plain(low)} (limits.{what}.min)"
+                )
             if high is not None and value > high:
-                raise invalid(f"{what} {value} is above {symbol}'s maximum {high} (limits.{what}.max)")
+                raise InvalidOrder(
+                    f"{what} {shown} is above {symbol}'s maximum {_plain(high)} (limits.{what}.max)"
+                )
 
         on_grid("amount", order.amount, precision.amount, limits.amount.min, limits.amount.max)
         if order.type is OrderType.MARKET:
             if order.price is not None:
-                raise invalid("a market order takes no price (it fills at the book's prices)")
+                raise InvalidOrder("a market order takes no price (it fills at the book's prices)")
             if order.time_in_force is not None:
-                raise invalid("a market order takes no timeInForce")
+                raise InvalidOrder("a market order takes no timeInForce")
             return
         if order.price is None:
-            raise invalid("a limit order needs a price")
+            raise InvalidOrder("a limit order needs a price")
         on_grid("price", order.price, precision.price, limits.price.min, limits.price.max)
         cost = order.amount * order.price
         if limits.cost.min is not None and cost < limits.cost.min:
-            raise invalid(
-                f"cost {cost} (amount * price) is below {symbol}'s minimum {limits.cost.min} "
+            raise InvalidOrder(
+                f"cost {_plain(cost)} (amount * price) is below {symbol}'s minimum {_plain(limits.cost.min)} "
                 "(limits.cost.min)"
             )
         if limits.cost.max is not None and cost > limits.cost.max:
-            raise invalid(
-                f"cost {cost} (amount * price) is above {symbol}'s maximum {limits.cost.max} "
+            raise InvalidOrder(
+                f"cost {_plain(cost)} (amount * price) is above {symbol}'s maximum {_plain(limits.cost.max)} "
                 "(limits.cost.max)"
             )
 
@@ -234,7 +243,14 @@ def check_order(market: Market, order: OrderInput) -> None:
 class AccountVenue:
     """One account's adapter, its markets (cached), and whether it accepts orders yet."""
 
-    def __init__(self, config: AccountConfig, adapter: Adapter, settings: Settings) -> None:
+    def __init__(
+        self,
+        config: AccountConfig,
+        adapter: Adapter,
+        settings: Settings,
+        markets: Iterable[Market] | None = None,
+    ) -> None:
+        """`markets`: markets known already (seeded, e.g. from recorded data); refreshed after their TTL."""
         self.config = config
         self.adapter = adapter
         self.settings = settings
@@ -244,8 +260,8 @@ class AccountVenue:
         self.arrival_window_ms = int(window)
         self.client_order_id_pattern: str | None = getattr(adapter, "client_order_id_pattern", None)
         self.ready = True  # False while orders of unknown fate from before a restart are unsettled
-        self._index: MarketIndex | None = None
-        self._index_at = 0
+        self._index: MarketIndex | None = None if markets is None else MarketIndex.of(markets)
+        self._index_at = now_ms()
         self._index_lock = asyncio.Lock()
 
     @property
@@ -270,8 +286,6 @@ class AccountVenue:
     async def market(self, symbol: str) -> Market:
         market = (await self.markets()).by_symbol.get(symbol)
         if market is None:
-            from ..errors import BadSymbol
-
             raise BadSymbol(f"{self.exchange_id} has no market {symbol[:64]}", exchange=self.exchange_id)
         return market
 
@@ -382,7 +396,7 @@ class TradingService:
             order = by_client.get(row.client_order_id) or (by_id.get(row.order_id) if row.order_id else None)
             if order is not None:
                 seen.add(order.id)
-                if row.state is JournalState.ACKED and order != row.venue_order:
+                if row.state is JournalState.ACKED and replace(order, info=None) != row.venue_order:
                     row = await self.journal.record_order(row, order)
             elif (
                 row.state is JournalState.ACKED
@@ -394,7 +408,7 @@ class TradingService:
         out += [self.view(venue, None, o) for o in open_orders if o.id not in seen]
         if status is not None:
             out = [o for o in out if o.status is status]
-        out.sort(key=lambda o: o.order.timestamp if o.order and o.order.timestamp else 0, reverse=True)
+        out.sort(key=_newest_first, reverse=True)
         return out[:limit]
 
     async def _refresh(self, venue: AccountVenue, row: JournalRow) -> Order | None:
@@ -600,30 +614,38 @@ class TradingService:
         self._require_ready(venue)
         market = await self._venue_call(venue, venue.market(row.symbol))
         check_order(market, _input_of(row))
-        armed = await self.journal.transition(
-            row,
-            JournalState.PENDING_SEND,
-            from_states=(JournalState.REJECTED,),
-            error_codes=RESENDABLE,
-            owner=self.owner,
-            attempts=row.attempts + 1,
-            order_id=None,
-            venue_order=None,
-            error_code=None,
-            error_message=None,
-            sent_at=None,
-        )
-        if armed is None:  # another request or instance re-armed it first
-            current = await self.journal.by_client_order_id(row.account, row.client_order_id)
-            assert current is not None
-            return await self._existing(current, params_hash, venue, resent=True)
-        log.info(
-            "order %s of %s is sent again (attempt %d)", row.client_order_id, row.account, armed.attempts
-        )
-        return await self._dispatch(armed, venue, market)
-
-    async def _dispatch(self, row: JournalRow, venue: AccountVenue, market: Market) -> TradingOrder:
-        return await self._await(self._start_send(row, venue, market), venue, row)
+        claiming = (row.account, row.client_order_id)
+        self._claiming.add(claiming)  # as for a new order: reconciliation keeps off until the task exists
+        try:
+            armed = await self.journal.transition(
+                row,
+                JournalState.PENDING_SEND,
+                from_states=(JournalState.REJECTED,),
+                error_codes=RESENDABLE,
+                owner=self.owner,
+                attempts=row.attempts + 1,
+                order_id=None,
+                venue_order=None,
+                error_code=None,
+                error_message=None,
+                sent_at=None,
+            )
+            if armed is not None:
+                log.info(
+                    "order %s of %s is sent again (attempt %d)",
+                    row.client_order_id,
+                    row.account,
+                    armed.attempts,
+                )
+                task = self._start_send(armed, venue, market)
+        finally:
+            self._claiming.discard(claiming)
+        if armed is not None:
+            return await self._await(task, venue, armed)
+        # Another request or instance re-armed it first.
+        current = await self.journal.by_client_order_id(row.account, row.client_order_id)
+        assert current is not None
+        return await self._existing(current, params_hash, venue, resent=True)
 
     def _start_send(self, row: JournalRow, venue: AccountVenue, market: Market) -> asyncio.Task[TradingOrder]:
         key = (row.account, row.client_order_id)
@@ -706,7 +728,9 @@ class TradingService:
             return None
 
     async def _acked(self, row: JournalRow, order: Order) -> JournalRow | None:
-        return await self._safe_transition(row, JournalState.ACKED, order_id=order.id, venue_order=order)
+        return await self._safe_transition(
+            row, JournalState.ACKED, order_id=order.id, venue_order=order, error_code=None, error_message=None
+        )
 
     # --- settling unknown outcomes ----------------------------------------------------------------------
 
@@ -759,6 +783,8 @@ class TradingService:
                 from_states=(JournalState.SENT, JournalState.UNKNOWN),
                 order_id=order.id,
                 venue_order=order,
+                error_code=None,
+                error_message=None,
             )
             return done or await self._reload(row)
 
@@ -775,6 +801,12 @@ class TradingService:
                 await venue.close()
             except Exception:
                 log.exception("closing account %s", venue.id)
+
+
+def _newest_first(order: TradingOrder) -> int:
+    if order.order is not None and order.order.timestamp:
+        return order.order.timestamp
+    return order.row.created_at if order.row is not None else 0
 
 
 def _input_of(row: JournalRow) -> OrderInput:

@@ -79,7 +79,9 @@ class VenueClient:
                 return await self._once("GET", url, params, None, headers, weight, check_body)
             except GatewayError as error:
                 delay = self.retry.delay(attempt, error)
-                if delay is None or delay >= remaining(self.default_deadline_s):
+                left = remaining(self.default_deadline_s)
+                # As for a slot (_once), a retry must leave time for the call, or RATE_LIMITED turns TIMEOUT.
+                if delay is None or delay >= left - min(0.25, left / 4):
                     raise
                 log.debug("retrying %s %s in %.3fs after %s", self.exchange, url, delay, error.code.value)
                 await asyncio.sleep(delay)

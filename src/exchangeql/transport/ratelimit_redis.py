@@ -115,11 +115,12 @@ class RedisLink:
 
 KEY_PREFIX = "exchangeql:ratelimit"
 
-# Instances send at different moments after their slot (event-loop lag, network), so the shared window is
-# a little longer than the local bucket's: a token reused one window later must not land in the venue's
-# window of its first use.
-WINDOW_FACTOR = 1.05
-WINDOW_EXTRA_S = 0.05
+# Requests reach the venue some time after their slot (event-loop lag, network, the venue's own queue), and
+# not the same time for each: a token reused one window later must not land in the venue's window of its
+# first use. Three instances on two busy CPUs showed up to ~0.15 s of such spread (0.3 s more while a
+# process collected garbage, before app.py froze start-up objects out of the collector's reach).
+WINDOW_FACTOR = 1.02
+WINDOW_EXTRA_S = 0.25
 
 
 def _us(seconds: float) -> int:
@@ -129,7 +130,15 @@ def _us(seconds: float) -> int:
 class SharedRateLimiter:
     """A RateLimiter (acquire, pause) on Redis, with a local share as fallback."""
 
-    def __init__(self, exchange: str, limit: RateLimit, link: RedisLink, *, instances: int = 1) -> None:
+    def __init__(
+        self,
+        exchange: str,
+        limit: RateLimit,
+        link: RedisLink,
+        *,
+        instances: int = 1,
+        key_prefix: str = KEY_PREFIX,
+    ) -> None:
         self.exchange = exchange
         self.capacity = limit.weight
         self.window = limit.per_seconds * WINDOW_FACTOR + WINDOW_EXTRA_S
@@ -137,7 +146,7 @@ class SharedRateLimiter:
         self.instances = instances
         self.local = TokenBucket(exchange, RateLimit(limit.weight / instances, limit.per_seconds))
         # One hash tag: both keys live on the same Redis Cluster slot, as a script requires.
-        self.keys = [f"{KEY_PREFIX}:{{{exchange}}}:returns", f"{KEY_PREFIX}:{{{exchange}}}:state"]
+        self.keys = [f"{key_prefix}:{{{exchange}}}:returns", f"{key_prefix}:{{{exchange}}}:state"]
         self._acquire = link.client.register_script(_ACQUIRE)
         self._pause = link.client.register_script(_PAUSE)
         self._paused_until = 0.0  # this instance's own pause (monotonic), until Redis has it too
