@@ -210,7 +210,7 @@ def build_app(
         app.state.gateway = gateway
         try:
             # Journal migrated and unsettled orders reconciled before the first request is served.
-            async with open_trading(settings, transport_for) as trading:
+            async with open_trading(settings, transport_for, limiter_for=shared.limiter_for) as trading:
                 app.state.trading = trading
                 # What start-up built (schema, catalogue, engines) lives as long as the process: out of the
                 # collector's full passes, which otherwise stall every request for ~0.3 s under load.

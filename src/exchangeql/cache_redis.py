@@ -169,14 +169,21 @@ class SharedState:
     link: RedisLink | None = None
     instances: int = 1  # expected instances: each one's share of a budget while Redis is down
     limiters: dict[str, SharedRateLimiter] = field(default_factory=dict)
+    local_limiters: dict[str, TokenBucket] = field(default_factory=dict)
 
     def limiter_for(self, exchange: str, limit: RateLimit) -> RateLimiter:
+        """One budget per exchange, whoever asks: market data and every trading account on that venue
+        spend from the same bucket, as the venue counts them (per IP)."""
         if self.link is None:
-            return TokenBucket(exchange, limit)
-        prefix = f"{self.cache.backend.namespace}:ratelimit"  # the cache's namespace, for the same deployment
-        limiter = SharedRateLimiter(exchange, limit, self.link, instances=self.instances, key_prefix=prefix)
-        self.limiters[exchange] = limiter
-        return limiter
+            if exchange not in self.local_limiters:
+                self.local_limiters[exchange] = TokenBucket(exchange, limit)
+            return self.local_limiters[exchange]
+        if exchange not in self.limiters:
+            prefix = f"{self.cache.backend.namespace}:ratelimit"  # the cache's namespace: one deployment
+            self.limiters[exchange] = SharedRateLimiter(
+                exchange, limit, self.link, instances=self.instances, key_prefix=prefix
+            )
+        return self.limiters[exchange]
 
     @property
     def cache_degraded(self) -> bool:

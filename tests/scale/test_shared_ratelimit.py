@@ -94,3 +94,14 @@ async def test_without_redis_each_instance_keeps_its_share(limiters: Factory) ->
     assert limiter.degraded is True
     assert time.monotonic() - started < 0.5  # Redis is not waited for on every call
     await limiter.link.close()
+
+
+def test_one_budget_per_exchange_whoever_asks() -> None:
+    """Market data and trading accounts on one venue spend from the same bucket (the venue counts per IP)."""
+    from exchangeql.cache import ResponseCache, build_backend
+    from exchangeql.cache_redis import SharedState
+
+    state = SharedState(ResponseCache(build_backend("memory://")))
+    limit = RateLimit(10, 1)
+    assert state.limiter_for("binance", limit) is state.limiter_for("binance", limit)
+    assert state.limiter_for("binance", limit) is not state.limiter_for("kraken", limit)

@@ -20,6 +20,7 @@ from ..exchanges.base import Adapter
 from ..gateway import TransportFor
 from ..settings import Settings, SettingsError
 from ..transport.client import build_venue_client
+from ..transport.ratelimit import LimiterFor, TokenBucket
 from .accounts import AccountConfig, load_accounts, trading_spec
 from .auth import Authenticator, FailedAuthLimiter
 from .credentials import Redactor, install_redaction, uninstall_redaction
@@ -39,7 +40,9 @@ class Trading:
     redactor: Redactor
 
 
-def _venue(config: AccountConfig, settings: Settings, transport_for: TransportFor | None) -> AccountVenue:
+def _venue(
+    config: AccountConfig, settings: Settings, transport_for: TransportFor | None, limiter_for: LimiterFor
+) -> AccountVenue:
     if config.engine == "paper":
         paper = PersistentPaperAdapter(
             PaperStore(settings.data_dir, config.id), settings.paper_seed, settings.paper_balances
@@ -55,6 +58,7 @@ def _venue(config: AccountConfig, settings: Settings, transport_for: TransportFo
         default_rate_limit=spec.rate_limit,
         deadline_s=settings.request_deadline_ms / 1000,
         transport=transport,
+        limiter_for=limiter_for,
     )
     adapter = factory(client, settings, credentials=config.credentials, sandbox=config.sandbox)
     return _ClientOwningVenue(config, adapter, settings, client.http)
@@ -78,8 +82,14 @@ class _ClientOwningVenue(AccountVenue):
 
 @contextlib.asynccontextmanager
 async def open_trading(
-    settings: Settings, transport_for: TransportFor | None = None, *, reconcile_budget_s: float = 30.0
+    settings: Settings,
+    transport_for: TransportFor | None = None,
+    *,
+    limiter_for: LimiterFor = TokenBucket,
+    reconcile_budget_s: float = 30.0,
 ) -> AsyncIterator[Trading]:
+    """Accounts, journal and reconciliation. `limiter_for` is the gateway's: orders spend from the same
+    per-exchange budget as market data."""
     accounts = load_accounts(settings)
     redactor = Redactor(value for account in accounts.values() for value in account.credentials.values())
     installed = install_redaction(redactor)
@@ -98,7 +108,7 @@ async def open_trading(
                     f"with sandbox={sandbox}; "
                     "an account's exchange and sandbox flag are fixed for its life (use a new account name)"
                 )
-            venues[config.id] = _venue(config, settings, transport_for)
+            venues[config.id] = _venue(config, settings, transport_for, limiter_for)
         owner = settings.instance_id or socket.gethostname()
         service = TradingService(journal, venues, owner, redactor)
         report = await reconcile(service, startup=True, budget_s=reconcile_budget_s)
