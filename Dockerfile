@@ -5,7 +5,7 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
- && /opt/venv/bin/pip install --no-cache-dir .
+ && /opt/venv/bin/pip install --no-cache-dir ".[ccxt,postgres]"
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 exchangeql
@@ -16,6 +16,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     EXCHANGEQL_DATA_DIR=/home/exchangeql/data
 USER exchangeql
 WORKDIR /home/exchangeql
+# The order journal (SQLite unless EXCHANGEQL_DATABASE_URL names PostgreSQL), tokens and paper state.
+RUN mkdir -p /home/exchangeql/data
+VOLUME ["/home/exchangeql/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz').status != 200)"
