@@ -32,6 +32,9 @@ from typing import Any, Protocol
 
 from ..exchanges.base import Adapter, AdapterSpec
 from ..exchanges.binance.adapter import create as binance_create
+from ..exchanges.coinbaseexchange.adapter import create as coinbaseexchange_create
+from ..exchanges.kraken.adapter import create as kraken_create
+from ..exchanges.okx.adapter import create as okx_create
 from ..exchanges.registry import NATIVE_SPECS
 from ..settings import Settings, SettingsError
 from ..transport.client import VenueClient
@@ -53,7 +56,12 @@ class TradingFactory(Protocol):
     ) -> Adapter: ...
 
 
-NATIVE_TRADING: Mapping[str, TradingFactory] = {"binance": binance_create}
+NATIVE_TRADING: Mapping[str, TradingFactory] = {
+    "binance": binance_create,
+    "coinbaseexchange": coinbaseexchange_create,
+    "kraken": kraken_create,
+    "okx": okx_create,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from exchangeql.exchanges.bitfinex.schemas import (
 )
 from exchangeql.models import MarketIndex
 
+from ..harness import assert_fields
 from . import FIXTURES, recorded
 
 CCXT_STATIC = FIXTURES.parent / "ccxt-static"  # the repository's verbatim copy
@@ -70,23 +71,6 @@ def index() -> MarketIndex:
     return MarketIndex.of(
         parsing.parse_markets(msgspec.json.decode(recorded("conf_pairs.json"), type=PairsConfig))
     )
-
-
-def same(ours: Decimal | int | None, theirs: object) -> bool:
-    """ccxt's value and ours are the same number (see the module docstring for floats)."""
-    if ours is None or theirs is None:
-        return ours is None and theirs is None
-    if isinstance(theirs, str):
-        return Decimal(theirs) == ours
-    if isinstance(theirs, float):
-        return float(ours) == theirs
-    return isinstance(theirs, int) and not isinstance(theirs, bool) and theirs == ours
-
-
-def assert_fields(pairs: dict[str, tuple[Any, Any]]) -> None:
-    """{field: (ours, ccxt's)}; all fields are checked and reported together."""
-    different = {name: pair for name, pair in pairs.items() if not same(*pair)}
-    assert not different, f"ours != ccxt: {different}"
 
 
 # --- markets ----------------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ Documented difference: ccxt gives the order book no timestamp; ours is the book'
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 import ccxt
@@ -31,6 +30,7 @@ from exchangeql.exchanges.coinbaseexchange.schemas import (
 )
 from exchangeql.models import MarketIndex
 
+from ..harness import assert_fields
 from . import recorded
 
 
@@ -60,23 +60,6 @@ def index() -> MarketIndex:
     return MarketIndex.of(
         parsing.parse_markets(msgspec.json.decode(recorded("products.json"), type=list[Product]))
     )
-
-
-def same(ours: Decimal | int | None, theirs: object) -> bool:
-    """ccxt's value and ours are the same number (see the module docstring for floats)."""
-    if ours is None or theirs is None:
-        return ours is None and theirs is None
-    if isinstance(theirs, str):
-        return Decimal(theirs) == ours
-    if isinstance(theirs, float):
-        return float(ours) == theirs
-    return isinstance(theirs, int) and not isinstance(theirs, bool) and theirs == ours
-
-
-def assert_fields(pairs: dict[str, tuple[Any, Any]]) -> None:
-    """{field: (ours, ccxt's)}; all fields are checked and reported together."""
-    different = {name: pair for name, pair in pairs.items() if not same(*pair)}
-    assert not different, f"ours != ccxt: {different}"
 
 
 # --- markets ----------------------------------------------------------------------------------------------

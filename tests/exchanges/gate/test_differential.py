@@ -28,6 +28,7 @@ from exchangeql.exchanges.gate import parsing
 from exchangeql.exchanges.gate import schemas as wire
 from exchangeql.models import MarketIndex
 
+from ..harness import assert_fields, same
 from . import recorded
 
 
@@ -60,23 +61,6 @@ def oracle(request: pytest.FixtureRequest) -> Oracle:
 def index() -> MarketIndex:
     pairs = msgspec.convert(_json("currency_pairs.json"), type=list[wire.CurrencyPair], strict=False)
     return MarketIndex.of(parsing.parse_markets(pairs))
-
-
-def same(ours: Decimal | int | None, theirs: object) -> bool:
-    """ccxt's value and ours are the same number (see the module docstring for floats)."""
-    if ours is None or theirs is None:
-        return ours is None and theirs is None
-    if isinstance(theirs, str):
-        return Decimal(theirs) == ours
-    if isinstance(theirs, float):
-        return float(ours) == theirs
-    return isinstance(theirs, int) and not isinstance(theirs, bool) and theirs == ours
-
-
-def assert_fields(pairs: dict[str, tuple[Any, Any]]) -> None:
-    """{field: (ours, ccxt's)}; all fields are checked and reported together."""
-    different = {name: pair for name, pair in pairs.items() if not same(*pair)}
-    assert not different, f"ours != ccxt: {different}"
 
 
 # --- markets ----------------------------------------------------------------------------------------------

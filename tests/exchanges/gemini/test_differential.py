@@ -15,7 +15,6 @@ documentation page and carries HTML rows, not API entries.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 import ccxt
@@ -26,6 +25,7 @@ from exchangeql.exchanges.gemini import parsing
 from exchangeql.exchanges.gemini.schemas import Book, Candle, Price, PubTicker, Trade
 from exchangeql.models import MarketIndex
 
+from ..harness import assert_fields
 from . import recorded
 
 SYMBOLS = json.loads(recorded("symbols.json"))
@@ -47,23 +47,6 @@ def ccxt_gemini(request: pytest.FixtureRequest) -> Any:
 @pytest.fixture(scope="module")
 def index() -> MarketIndex:
     return MarketIndex.of(parsing.parse_markets(SYMBOLS))
-
-
-def same(ours: Decimal | int | None, theirs: object) -> bool:
-    """ccxt's value and ours are the same number (see the module docstring for floats)."""
-    if ours is None or theirs is None:
-        return ours is None and theirs is None
-    if isinstance(theirs, str):
-        return Decimal(theirs) == ours
-    if isinstance(theirs, float):
-        return float(ours) == theirs
-    return isinstance(theirs, int) and not isinstance(theirs, bool) and theirs == ours
-
-
-def assert_fields(pairs: dict[str, tuple[Any, Any]]) -> None:
-    """{field: (ours, ccxt's)}; all fields are checked and reported together."""
-    different = {name: pair for name, pair in pairs.items() if not same(*pair)}
-    assert not different, f"ours != ccxt: {different}"
 
 
 # --- markets ----------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from decimal import Decimal
 from typing import Any
 
 import ccxt
@@ -27,6 +26,7 @@ from exchangeql.exchanges.htx import parsing
 from exchangeql.exchanges.htx import schemas as wire
 from exchangeql.models import MarketIndex
 
+from ..harness import assert_fields
 from . import recorded
 
 
@@ -62,23 +62,6 @@ def index() -> MarketIndex:
             msgspec.convert(_json("symbols.json")["data"], type=list[wire.SymbolInfo], strict=False)
         )
     )
-
-
-def same(ours: Decimal | int | None, theirs: object) -> bool:
-    """ccxt's value and ours are the same number (see the module docstring for floats)."""
-    if ours is None or theirs is None:
-        return ours is None and theirs is None
-    if isinstance(theirs, str):
-        return Decimal(theirs) == ours
-    if isinstance(theirs, float):
-        return float(ours) == theirs
-    return isinstance(theirs, int) and not isinstance(theirs, bool) and theirs == ours
-
-
-def assert_fields(pairs: dict[str, tuple[Any, Any]]) -> None:
-    """{field: (ours, ccxt's)}; all fields are checked and reported together."""
-    different = {name: pair for name, pair in pairs.items() if not same(*pair)}
-    assert not different, f"ours != ccxt: {different}"
 
 
 # --- markets ----------------------------------------------------------------------------------------------

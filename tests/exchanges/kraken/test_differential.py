@@ -15,7 +15,6 @@ only effect is to widen an amount tick to the asset's decimals, see parsing.py).
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 import ccxt
@@ -26,6 +25,7 @@ from exchangeql.exchanges.kraken import parsing
 from exchangeql.exchanges.kraken.schemas import AssetPair, DepthBook, Envelope, OhlcRow, TickerInfo, TradeRow
 from exchangeql.models import MarketIndex
 
+from ..harness import assert_fields
 from . import recorded
 
 ASSET_PAIRS = json.loads(recorded("asset_pairs.json"))
@@ -59,23 +59,6 @@ def index() -> MarketIndex:
     )
     assert envelope.result is not None
     return MarketIndex.of(parsing.parse_markets(envelope.result))
-
-
-def same(ours: Decimal | int | None, theirs: object) -> bool:
-    """ccxt's value and ours are the same number (see the module docstring for floats)."""
-    if ours is None or theirs is None:
-        return ours is None and theirs is None
-    if isinstance(theirs, str):
-        return Decimal(theirs) == ours
-    if isinstance(theirs, float):
-        return float(ours) == theirs
-    return isinstance(theirs, int) and not isinstance(theirs, bool) and theirs == ours
-
-
-def assert_fields(pairs: dict[str, tuple[Any, Any]]) -> None:
-    """{field: (ours, ccxt's)}; all fields are checked and reported together."""
-    different = {name: pair for name, pair in pairs.items() if not same(*pair)}
-    assert not different, f"ours != ccxt: {different}"
 
 
 # --- markets ----------------------------------------------------------------------------------------------

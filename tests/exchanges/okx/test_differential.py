@@ -16,7 +16,6 @@ orders" count) that our levels do not model, so levels compare on price and amou
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 import ccxt
@@ -27,6 +26,7 @@ from exchangeql.exchanges.okx import parsing
 from exchangeql.exchanges.okx import schemas as wire
 from exchangeql.models import MarketIndex, MarketType
 
+from ..harness import assert_fields
 from . import recorded
 
 RAW_MARKETS = [m["info"] for m in json.loads(recorded("ccxt_markets.json")).values()]
@@ -50,23 +50,6 @@ def ccxt_okx(request: pytest.FixtureRequest) -> Any:
 def index() -> MarketIndex:
     infos = msgspec.convert(OURS, type=list[wire.Instrument], strict=False)
     return MarketIndex.of(parsing.parse_markets(infos))
-
-
-def same(ours: Decimal | int | None, theirs: object) -> bool:
-    """ccxt's value and ours are the same number (see the module docstring for floats)."""
-    if ours is None or theirs is None:
-        return ours is None and theirs is None
-    if isinstance(theirs, str):
-        return Decimal(theirs) == ours
-    if isinstance(theirs, float):
-        return float(ours) == theirs
-    return isinstance(theirs, int) and not isinstance(theirs, bool) and theirs == ours
-
-
-def assert_fields(pairs: dict[str, tuple[Any, Any]]) -> None:
-    """{field: (ours, ccxt's)}; all fields are checked and reported together."""
-    different = {name: pair for name, pair in pairs.items() if not same(*pair)}
-    assert not different, f"ours != ccxt: {different}"
 
 
 def _json(name: str) -> Any:

@@ -2,8 +2,9 @@
 
 Docs: https://docs.cdp.coinbase.com/exchange/rest-api/requests (errors) and .../rate-limits (429).
 The venue has no error codes, only messages; an unknown product id answers 404 {"message": "NotFound"}.
-This adapter calls public market-data paths only, where every 404 names a missing product: BAD_SYMBOL.
-(On the private /orders paths the same "NotFound" means an unknown order; that table comes with trading.)
+On the market-data paths every 404 names a missing product: BAD_SYMBOL. On the order paths
+(/orders/{id}) the same answer means an unknown order: endpoints.py turns BAD_SYMBOL into ORDER_NOT_FOUND
+there, the only place that knows which path it asked.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from ...errors import (
     ExchangeUnavailable,
     InsufficientFunds,
     InvalidOrder,
+    OrderNotFound,
+    PermissionDenied,
     RateLimited,
 )
 from ...transport.errors import DEFAULT_STATUS_MAP, ErrorClass, ErrorTable
@@ -41,12 +44,22 @@ BY_MESSAGE: tuple[tuple[str, ErrorClass], ...] = (
     ("invalid api key", AuthenticationFailed),
     ("invalid signature", AuthenticationFailed),
     ("invalid passphrase", AuthenticationFailed),
+    ("invalid timestamp", AuthenticationFailed),
+    ("request timestamp expired", AuthenticationFailed),  # more than 30 s from the venue's clock
     ("insufficient funds", InsufficientFunds),
+    ("order already done", OrderNotFound),  # canceling an order that is filled or canceled
+    ("order not found", OrderNotFound),
+    ("invalid order id", OrderNotFound),
+    ("trading pair not available", PermissionDenied),
     ("under maintenance", ExchangeUnavailable),
     ("cancel only mode", ExchangeUnavailable),
     ("price too small", InvalidOrder),
     ("price too precise", InvalidOrder),
     ("size is too small", InvalidOrder),
+    ("size is too large", InvalidOrder),
+    ("size too precise", InvalidOrder),
+    ("funds is too small", InvalidOrder),
+    ("post only", InvalidOrder),  # a post-only order that would have taken liquidity
 )
 
 BY_STATUS: dict[int, ErrorClass] = {**DEFAULT_STATUS_MAP, 404: BadSymbol}

@@ -9,24 +9,35 @@ Values match what ccxt 4.5.90 derives from the same payload, as exact decimals:
 - trade: `side` is the maker's side, so the taker's (the trade's) side is the opposite one.
   cost = price * size, exact. Trades and candles come back oldest first, as ccxt sorts them.
 - candle: the venue sends [time, low, high, open, close, volume], time in seconds.
+- balance: `available` is free, `hold` used, `balance` the total.
+- order: `size` is the amount (`filled_size` for a market order sized by funds), `executed_value` the
+  cost, `fill_fees` the fee (in the quote currency). A market order's price is its average fill price
+  (cost / filled). Status: pending, received, open and active are open; done is closed, or canceled when
+  its done_reason says so. Stop orders are not modelled and are left out of lists.
 Deliberate difference: the order book's `time` (sent by the venue) becomes the book's timestamp, where
 ccxt reports none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_DOWN, Context, localcontext
+from decimal import ROUND_DOWN, Context, Decimal, localcontext
 
+from ...errors import UpstreamDecodeError
 from ...models import (
+    Balance,
     Candle,
+    Fee,
     Limits,
     Market,
     MarketType,
     MinMax,
+    Order,
     OrderBook,
     OrderBookLevel,
+    OrderStatus,
+    OrderType,
     Precision,
     Side,
     Ticker,
@@ -175,3 +186,89 @@ def window(candles: list[Candle], since: int | None, limit: int | None) -> list[
         candles = [candle for candle in candles if candle.timestamp >= since]
         return candles if limit is None else candles[:limit]
     return candles if limit is None else candles[max(len(candles) - limit, 0) :]
+
+
+# --- account and orders (signed endpoints) ----------------------------------------------------------------
+
+
+def parse_balances(accounts: Sequence[wire.Account]) -> list[Balance]:
+    """Every account of /accounts: `available` is free, `hold` used, `balance` the total."""
+    return [Balance(currency_code(a.currency), a.available, a.hold, a.balance) for a in accounts]
+
+
+ORDER_STATUS = {
+    "pending": OrderStatus.OPEN,  # accepted, not yet on the book
+    "received": OrderStatus.OPEN,
+    "open": OrderStatus.OPEN,
+    "active": OrderStatus.OPEN,  # a triggered stop order
+    "canceling": OrderStatus.OPEN,  # still working until the venue confirms
+    "done": OrderStatus.CLOSED,
+    "canceled": OrderStatus.CANCELED,
+    "rejected": OrderStatus.REJECTED,
+}
+
+ORDER_TYPE = {"limit": OrderType.LIMIT, "market": OrderType.MARKET}  # "stop" orders are not modelled
+_AVERAGE_QUANTUM = Decimal("1e-18")  # ccxt truncates a derived average at 18 decimals
+
+
+def _truncated(value: Decimal) -> Decimal:
+    """`value` cut at 18 decimals (ROUND_DOWN, the context's) when it has more; exact otherwise."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return value.quantize(_AVERAGE_QUANTUM) if exponent < -18 else value
+
+
+def parse_order(raw: wire.Order, market: Market) -> Order | None:
+    """One order; None for order types we do not model and for a pending market order sized by funds
+    (its amount in the base currency is not known yet)."""
+    order_type = ORDER_TYPE.get(raw.type)
+    amount = raw.size if raw.size is not None else raw.filled_size
+    if order_type is None or amount is None:
+        return None
+    status = ORDER_STATUS.get(raw.status)
+    if status is None:
+        raise UpstreamDecodeError(
+            f"order {raw.id} has an unknown status {raw.status!r}", exchange=EXCHANGE_ID
+        )
+    if status is OrderStatus.CLOSED and raw.done_reason == "canceled":
+        status = OrderStatus.CANCELED
+    with localcontext(_EXACT):
+        filled = raw.filled_size if raw.filled_size is not None else Decimal(0)
+        price = raw.price or None
+        cost = raw.executed_value
+        if cost is None:
+            cost = filled * price if price is not None else Decimal(0)
+        if price is None and order_type is OrderType.MARKET and filled:
+            price = _truncated(cost / filled)  # the average fill price
+        return Order(
+            id=raw.id,
+            client_order_id=raw.client_oid or None,
+            exchange_id=EXCHANGE_ID,
+            symbol=market.symbol,
+            type=order_type,
+            side=Side.SELL if raw.side == "sell" else Side.BUY,
+            price=price,
+            amount=amount,
+            filled=filled,
+            remaining=amount - filled,
+            cost=cost,
+            status=status,
+            timestamp=timestamp_ms(raw.created_at),
+            fee=None if raw.fill_fees is None else Fee(raw.fill_fees, market.quote),
+            info=raw,
+        )
+
+
+def parse_orders(
+    payload: Sequence[wire.Order], by_id: Mapping[str, Market], only: Market | None = None
+) -> list[Order]:
+    """Orders of known products (of `only`, when given) and modelled types, in the venue's order."""
+    parsed: list[Order] = []
+    for raw in payload:
+        market = by_id.get(raw.product_id)
+        if market is None or (only is not None and market.symbol != only.symbol):
+            continue
+        order = parse_order(raw, market)
+        if order is not None:
+            parsed.append(order)
+    return parsed

@@ -103,6 +103,58 @@ class Candle(msgspec.Struct, frozen=True, gc=False, array_like=True):
     volume: Decimal
 
 
+# --- GET /accounts (signed) -----------------------------------------------------------------------------
+
+
+class Account(msgspec.Struct, frozen=True, gc=False):
+    """One currency's trading account of the key's profile."""
+
+    id: str
+    currency: str
+    balance: Decimal  # total
+    hold: Decimal  # held by open orders (and pending withdrawals)
+    available: Decimal
+    profile_id: str | None = None
+    trading_enabled: bool | None = None
+    pending_deposit: Decimal | None = None
+    display_name: str | None = None
+
+
+# --- POST /orders, GET /orders, GET /orders/{id} (signed) ------------------------------------------------
+
+
+class Order(msgspec.Struct, frozen=True, gc=False):
+    """One order. Pending orders have fewer fields (no time_in_force or post_only; market orders no price or
+    size), so only what every order has is required."""
+
+    id: str
+    product_id: str
+    side: str  # buy, sell
+    type: str  # limit, market, stop
+    status: str  # pending, received, open, active, done, rejected
+    created_at: UtcTime
+    price: Decimal | None = None
+    size: Decimal | None = None  # base amount
+    funds: Decimal | None = None  # quote amount of a market order sized by funds
+    specified_funds: Decimal | None = None
+    client_oid: str | None = None
+    profile_id: str | None = None
+    time_in_force: str | None = None  # GTC, GTT, IOC, FOK
+    post_only: bool | None = None
+    stp: str | None = None
+    stop: str | None = None
+    stop_price: Decimal | None = None
+    expire_time: UtcTime | None = None
+    max_floor: str | None = None
+    fill_fees: Decimal | None = None
+    filled_size: Decimal | None = None
+    executed_value: Decimal | None = None  # quote amount filled
+    done_at: UtcTime | None = None
+    done_reason: str | None = None  # filled, canceled, rejected
+    reject_reason: str | None = None
+    settled: bool | None = None
+
+
 # --- errors (any endpoint, non-2xx) ---------------------------------------------------------------------
 
 

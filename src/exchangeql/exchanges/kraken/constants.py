@@ -26,9 +26,34 @@ TICKER: Final = "/0/public/Ticker"
 DEPTH: Final = "/0/public/Depth"
 TRADES: Final = "/0/public/Trades"
 OHLC: Final = "/0/public/OHLC"
+# Private endpoints: every one is a signed POST (reads included).
+BALANCE_EX: Final = "/0/private/BalanceEx"
+ADD_ORDER: Final = "/0/private/AddOrder"
+CANCEL_ORDER: Final = "/0/private/CancelOrder"
+QUERY_ORDERS: Final = "/0/private/QueryOrders"
+OPEN_ORDERS: Final = "/0/private/OpenOrders"
+CLOSED_ORDERS: Final = "/0/private/ClosedOrders"
 
 CALL_WEIGHT: Final = 1
+# Kraken's call counter charges history queries (ledger, trades, closed orders) two; order placement and
+# cancellation are counted by a separate per-pair trading limit, but charging them one costs little.
+HISTORY_WEIGHT: Final = 2
 RATE_LIMIT: Final = RateLimit(weight=15, per_seconds=15)
+
+# AddOrder's `deadline`: the matching engine rejects the order once it has passed (Kraken accepts now + 2 s
+# to now + 60 s). It bounds the life of an order request in flight: past it, an order Kraken does not know
+# is one it will never take, which is what lets reconciliation call an order of unknown fate absent.
+ORDER_DEADLINE_MS: Final = 10_000
+# Kraken checks the deadline against its own clock: allow ours to run this far ahead of it.
+CLOCK_SKEW_MS: Final = 2_000
+# cl_ord_id formats (https://docs.kraken.com/api/docs/guides/spot-clordid): a long UUID (36 characters with
+# hyphens), a short UUID (32 hex digits), or free text of at most 18 characters.
+CLIENT_ORDER_ID_PATTERN: Final = (
+    r"^(?:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+    r"|[0-9A-Fa-f]{32}|[\x21-\x7e]{1,18})$"
+)
+# AddOrder's time in force: GTC (the default), IOC and GTD; Kraken has no fill-or-kill.
+TIME_IN_FORCE: Final[Mapping[str, str]] = {"GTC": "GTC", "IOC": "IOC"}
 
 # Depth answers at most 500 levels a side; Trades at most 1000 trades (both default to 100 and 1000).
 MAX_DEPTH: Final = 500
@@ -110,7 +135,7 @@ VENUE_ASSETS: Final[Mapping[str, str]] = {
     "USTC": "UST",
 }
 
-# Public market data only for now; trading comes with the private endpoints.
+# Without credentials: public market data only.
 CAPABILITIES: Final = capabilities(
     fetch_markets=Support.NATIVE,
     fetch_ticker=Support.NATIVE,
@@ -118,4 +143,15 @@ CAPABILITIES: Final = capabilities(
     fetch_order_book=Support.NATIVE,
     fetch_trades=Support.NATIVE,
     fetch_ohlcv=Support.NATIVE,
+)
+
+# With an account's credentials: spot trading too. An order is looked up by Kraken id in one QueryOrders
+# call; by client order id (which QueryOrders does not take) among the open orders, then the closed ones.
+TRADING_CAPABILITIES: Final = capabilities(
+    **{method.value: support for method, support in CAPABILITIES.items() if support is not Support.NONE},
+    fetch_balance=Support.NATIVE,
+    create_order=Support.NATIVE,
+    cancel_order=Support.NATIVE,
+    fetch_order=Support.NATIVE,
+    fetch_open_orders=Support.NATIVE,
 )

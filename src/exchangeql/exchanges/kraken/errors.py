@@ -57,6 +57,8 @@ BY_CODE: dict[str, ErrorClass] = {
     "EAPI:Invalid nonce": AuthenticationFailed,
     "ESession:Invalid session": AuthenticationFailed,
     "ETrade:User Locked": PermissionDenied,
+    "EAuth:Account temporary disabled": PermissionDenied,
+    "EAuth:Account unconfirmed": PermissionDenied,
     # Rate limits
     "EAPI:Rate limit exceeded": RateLimited,
     "EOrder:Rate limit exceeded": RateLimited,
@@ -69,12 +71,18 @@ BY_CODE: dict[str, ErrorClass] = {
     "EService:Market in post_only mode": ExchangeUnavailable,
     "EGeneral:Internal error": ExchangeUnavailable,
     "EDatabase:Internal error": ExchangeUnavailable,
+    "EAuth:Rate limit exceeded": RateLimited,
+    "EAuth:Too many requests": RateLimited,
     # Trading
     "EOrder:Unknown order": OrderNotFound,
     "EOrder:Insufficient funds": InsufficientFunds,
     "EOrder:Order minimum not met": InvalidOrder,
+    "EOrder:Cost minimum not met": InvalidOrder,
+    "EOrder:Tick size check failed": InvalidOrder,
+    "EOrder:Orders limit exceeded": InvalidOrder,  # too many open orders on the account
     "EOrder:Invalid price:Invalid price argument": InvalidOrder,
     "EGeneral:Invalid arguments:price": InvalidOrder,
+    "EGeneral:Invalid arguments:volume": InvalidOrder,
 }
 
 # First match wins, case-insensitive; for messages with extra info after the documented text.
@@ -84,6 +92,8 @@ BY_MESSAGE: tuple[tuple[str, ErrorClass], ...] = (
     (":unknown asset pair", BadSymbol),
     (":insufficient funds", InsufficientFunds),
     (":invalid order", InvalidOrder),
+    (":minimum not met", InvalidOrder),
+    (":invalid price", InvalidOrder),
     (":invalid arguments:volume", InvalidOrder),
     ("eservice:", ExchangeUnavailable),
 )

@@ -9,10 +9,20 @@ Values match what ccxt 4.5.90 derives from the same payload, as exact decimals:
   base volume * 24 h vwap, exact; `average` is (open + last) / 2 truncated to the market's price decimals.
   Kraken's ticker carries no time: timestamp is None.
 - trade: "s" is a sell, anything else a buy; time (seconds with a fraction) * 1000, truncated to ms.
+- balance: `balance` is the total, `hold_trade` (held by open orders) is used, free is the difference.
+- order: the price is the limit price (`descr.price2` for stop-loss and take-profit orders, whose `price`
+  is the trigger); a market order's is the average fill price (`price`). Cost is filled * average fill price
+  (or * limit price while unfilled), as ccxt computes it (Kraken's own `cost` is rounded); the fee is in the
+  quote currency with the "fciq" flag, in the base with "fcib". Stop and take-profit orders are market or
+  limit orders by their execution; trailing stops, iceberg and settle-position orders are not modelled and
+  are left out of lists.
 Deliberate differences: `base_id`/`quote_id` keep Kraken's asset ids (XXBT, ZUSD) where ccxt 4.5.90
 reports the unified codes there; synthetic ":BTNL" pairs are left out (their ccxt symbol is the raw id,
 which is no unified symbol); ccxt's amount tick also widens to the asset's decimals when it has fetched
-/0/public/Assets first, which we do not call (one call fewer per markets load).
+/0/public/Assets first, which we do not call (one call fewer per markets load). An order's `userref` 0 is
+"no reference", so it is no client order id (ccxt reports "0"). AddOrder answers only the order's id and
+description: the order it returns is the request, open and unfilled (ccxt leaves status, filled and
+client order id empty).
 """
 
 from __future__ import annotations
@@ -22,22 +32,40 @@ from decimal import ROUND_DOWN, Context, Decimal, localcontext
 from functools import lru_cache
 from typing import TypeVar
 
+from ...errors import UpstreamDecodeError
 from ...models import (
+    Balance,
     Candle,
+    Fee,
     Limits,
     Market,
     MarketIndex,
     MarketType,
     MinMax,
+    Order,
     OrderBook,
     OrderBookLevel,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
     Precision,
     Side,
     Ticker,
     Trade,
 )
 from .constants import CURRENCY_ALIASES, EXCHANGE_ID, VENUE_ASSETS
-from .schemas import AssetPair, DepthBook, OhlcResult, OhlcRow, TickerInfo, TradeRow, TradesResult
+from .schemas import (
+    AddOrderResult,
+    AssetPair,
+    DepthBook,
+    ExtendedBalance,
+    OhlcResult,
+    OhlcRow,
+    OrderInfo,
+    TickerInfo,
+    TradeRow,
+    TradesResult,
+)
 
 T = TypeVar("T")
 
@@ -232,3 +260,151 @@ def parse_ohlcv(rows: Iterable[OhlcRow], since: int | None = None, limit: int | 
         candles = [candle for candle in candles if candle.timestamp >= since]
         return candles if limit is None else candles[:limit]
     return candles if limit is None else candles[-limit:] if limit else []
+
+
+# --- account and orders (private endpoints) ---------------------------------------------------------------
+
+
+def parse_balances(result: Mapping[str, ExtendedBalance]) -> list[Balance]:
+    """Every asset of /0/private/BalanceEx: `balance` is the total, `hold_trade` is used."""
+    with localcontext(_EXACT):
+        return [
+            Balance(currency_code(asset), b.balance - b.hold_trade, b.hold_trade, b.balance)
+            for asset, b in result.items()
+        ]
+
+
+ORDER_STATUS = {
+    "pending": OrderStatus.OPEN,  # accepted, not on the book yet
+    "open": OrderStatus.OPEN,
+    "closed": OrderStatus.CLOSED,
+    "canceled": OrderStatus.CANCELED,
+    "expired": OrderStatus.EXPIRED,
+}
+
+# Kraken order types -> ours, by how the order executes once triggered (ccxt 4.5.90's reading). Trailing
+# stops, iceberg and settle-position orders are not modelled.
+ORDER_TYPE = {
+    "market": OrderType.MARKET,
+    "limit": OrderType.LIMIT,
+    "stop-loss": OrderType.MARKET,
+    "take-profit": OrderType.MARKET,
+    "stop-loss-limit": OrderType.LIMIT,
+    "take-profit-limit": OrderType.LIMIT,
+    "trailing-stop-limit": OrderType.LIMIT,
+}
+
+_TRIGGERED = ("stop-loss", "take-profit")  # `price` is the trigger, `price2` the limit
+
+
+def pair_lookup(index: MarketIndex) -> dict[str, Market]:
+    """Markets by pair id and by altname: order descriptions name the pair by its altname (XBTUSDT)."""
+    lookup: dict[str, Market] = {}
+    for market in index.markets:
+        if isinstance(market.info, AssetPair):
+            lookup.setdefault(market.info.altname, market)
+    lookup.update(index.by_id)
+    return lookup
+
+
+def _price(text: str | None) -> Decimal | None:
+    """A price of an order description: "0", "" and percentages (trailing offsets) are no price."""
+    if not text or text.endswith("%"):
+        return None
+    return Decimal(text) or None
+
+
+def _client_order_id(raw: OrderInfo) -> str | None:
+    if raw.cl_ord_id:
+        return raw.cl_ord_id
+    if raw.userref is None or str(raw.userref) in ("", "0"):
+        return None
+    return str(raw.userref)
+
+
+def _fee(raw: OrderInfo, market: Market) -> Fee | None:
+    if "fciq" in raw.oflags:
+        return Fee(raw.fee, market.quote)
+    if "fcib" in raw.oflags:
+        return Fee(raw.fee, market.base)
+    return None
+
+
+def parse_order(order_id: str, raw: OrderInfo, market: Market) -> Order | None:
+    """One order of QueryOrders, OpenOrders or ClosedOrders (keyed by `order_id`); None for order types we
+    do not model."""
+    kind = raw.descr.ordertype or ""
+    order_type = ORDER_TYPE.get(kind)
+    if order_type is None:
+        return None
+    status = ORDER_STATUS.get(raw.status)
+    if status is None:
+        raise UpstreamDecodeError(
+            f"order {order_id} has an unknown status {raw.status!r}", exchange=EXCHANGE_ID
+        )
+    with localcontext(_EXACT):
+        average = raw.price or None
+        if kind.startswith(_TRIGGERED):
+            price = _price(raw.descr.price2)
+        else:
+            price = _price(raw.descr.price)
+            if price is None:
+                price = (raw.limitprice or None) if raw.limitprice is not None else _price(raw.descr.price2)
+        if price is None and order_type is OrderType.MARKET:
+            price = average
+        reference = average if average is not None else price
+        filled = raw.vol_exec
+        return Order(
+            id=order_id,
+            client_order_id=_client_order_id(raw),
+            exchange_id=EXCHANGE_ID,
+            symbol=market.symbol,
+            type=order_type,
+            side=Side.SELL if raw.descr.type == "sell" else Side.BUY,
+            price=price,
+            amount=raw.vol,
+            filled=filled,
+            remaining=raw.vol - filled,
+            cost=filled * reference if reference is not None else raw.cost,
+            status=status,
+            timestamp=int(raw.opentm * _THOUSAND),  # truncated to ms, as ccxt's safe_timestamp
+            fee=_fee(raw, market),
+            info=raw,
+        )
+
+
+def parse_orders(
+    orders: Mapping[str, OrderInfo], markets: Mapping[str, Market], only: Market | None = None
+) -> list[Order]:
+    """Orders of known pairs (of `only`, when given) and modelled types, in the venue's order."""
+    parsed: list[Order] = []
+    for order_id, raw in orders.items():
+        market = markets.get(raw.descr.pair or "")
+        if market is None or (only is not None and market.symbol != only.symbol):
+            continue
+        order = parse_order(order_id, raw, market)
+        if order is not None:
+            parsed.append(order)
+    return parsed
+
+
+def parse_new_order(result: AddOrderResult, request: OrderRequest) -> Order:
+    """AddOrder's answer (the new order's id and a description): the order as requested, open, unfilled."""
+    if not result.txid:
+        raise UpstreamDecodeError("AddOrder answered without an order id", exchange=EXCHANGE_ID)
+    return Order(
+        id=result.txid[0],
+        client_order_id=request.client_order_id,
+        exchange_id=EXCHANGE_ID,
+        symbol=request.market.symbol,
+        type=request.type,
+        side=request.side,
+        price=request.price if request.type is OrderType.LIMIT else None,
+        amount=request.amount,
+        filled=Decimal(0),
+        remaining=request.amount,
+        cost=Decimal(0),
+        status=OrderStatus.OPEN,
+        timestamp=None,
+        info=result,
+    )

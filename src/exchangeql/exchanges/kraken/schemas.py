@@ -120,6 +120,83 @@ class OhlcRow(msgspec.Struct, frozen=True, gc=False, array_like=True):
 OhlcResult = dict[str, list[OhlcRow] | int]
 
 
+# --- POST /0/private/BalanceEx -------------------------------------------------------------------------
+
+
+class ExtendedBalance(msgspec.Struct, frozen=True, gc=False):
+    """One value of `result`, keyed by asset id (XXBT, ZUSD, USDT.F). Strings live, numbers in the docs."""
+
+    balance: Decimal
+    hold_trade: Decimal = Decimal(0)
+    credit: Decimal | None = None
+    credit_used: Decimal | None = None
+
+
+# --- POST /0/private/AddOrder, CancelOrder ---------------------------------------------------------------
+
+
+class OrderDescription(msgspec.Struct, frozen=True, gc=False):
+    """`descr`: AddOrder answers only `order` (and `close`); order queries add the rest."""
+
+    order: str = ""
+    pair: str | None = None  # the pair's altname (XBTUSDT, XRPUSD), not always its id
+    type: str | None = None  # buy, sell
+    ordertype: str | None = None  # market, limit, stop-loss, take-profit, stop-loss-limit, ...
+    price: str | None = None  # limit or trigger price; "+50.0000%" for percentage trailing stops
+    price2: str | None = None  # secondary (limit) price of stop-limit and take-profit-limit orders
+    leverage: str | None = None
+    close: str | None = None
+
+
+class AddOrderResult(msgspec.Struct, frozen=True, gc=False):
+    descr: OrderDescription
+    txid: list[str] = []
+
+
+class CancelResult(msgspec.Struct, frozen=True, gc=False):
+    count: int
+    pending: bool | None = None
+
+
+# --- POST /0/private/QueryOrders, OpenOrders, ClosedOrders -------------------------------------------------
+
+
+class OrderInfo(msgspec.Struct, frozen=True, gc=False):
+    """One order, keyed by its Kraken id (txid) in every answer. `cl_ord_id` when placed with one; `userref`
+    is 0 or null when placed without one. Times are seconds with a fraction (strings in some answers)."""
+
+    status: str  # pending, open, closed, canceled, expired
+    opentm: Decimal
+    descr: OrderDescription
+    vol: Decimal
+    vol_exec: Decimal
+    cost: Decimal
+    fee: Decimal
+    price: Decimal  # average fill price
+    refid: str | None = None
+    userref: int | str | None = None
+    cl_ord_id: str | None = None
+    closetm: Decimal | None = None
+    starttm: Decimal | None = None
+    expiretm: Decimal | None = None
+    stopprice: Decimal | None = None
+    limitprice: Decimal | None = None
+    misc: str = ""
+    oflags: str = ""  # comma-separated: post, fcib (fee in base), fciq (fee in quote), nompp, viqc
+    trigger: str | None = None
+    reason: str | None = None
+    trades: list[str] = []
+
+
+class OpenOrdersResult(msgspec.Struct, frozen=True, gc=False):
+    open: dict[str, OrderInfo]
+
+
+class ClosedOrdersResult(msgspec.Struct, frozen=True, gc=False):
+    closed: dict[str, OrderInfo]
+    count: int | None = None
+
+
 # --- errors (any endpoint) -------------------------------------------------------------------------------
 
 

@@ -28,6 +28,12 @@ BOOKS: Final = "/api/v5/market/books"
 TRADES: Final = "/api/v5/market/trades"
 CANDLES: Final = "/api/v5/market/candles"
 HISTORY_CANDLES: Final = "/api/v5/market/history-candles"
+# Private (signed) endpoints.
+ACCOUNT_BALANCE: Final = "/api/v5/account/balance"
+BATCH_ORDERS: Final = "/api/v5/trade/batch-orders"
+CANCEL_ORDER: Final = "/api/v5/trade/cancel-order"
+ORDER: Final = "/api/v5/trade/order"
+ORDERS_PENDING: Final = "/api/v5/trade/orders-pending"
 
 # Weights in the shared bucket (see the module docstring).
 INSTRUMENTS_WEIGHT: Final = 2
@@ -37,8 +43,31 @@ BOOKS_WEIGHT: Final = 1
 TRADES_WEIGHT: Final = 1
 CANDLES_WEIGHT: Final = 1
 HISTORY_CANDLES_WEIGHT: Final = 2
+# Private endpoints are limited per account (batch orders 300 orders, cancel, order details and pending
+# orders 60 requests, balance 10 requests per 2 s): the same bucket keeps each under its limit.
+ACCOUNT_BALANCE_WEIGHT: Final = 4
+BATCH_ORDERS_WEIGHT: Final = 1
+CANCEL_ORDER_WEIGHT: Final = 1
+ORDER_WEIGHT: Final = 1
+ORDERS_PENDING_WEIGHT: Final = 1
 
 RATE_LIMIT: Final = RateLimit(weight=40, per_seconds=2)
+
+# Demo trading ("sandbox"): the same origin, demo-account keys, and this header on every signed request.
+SIMULATED_TRADING_HEADER: Final = "x-simulated-trading"
+# The request header expTime (epoch ms) on order placement: OKX does not process the request once its own
+# clock has passed it. It bounds the life of an order request in flight: past it, an order the venue does
+# not know is one it will never take, which is what lets reconciliation call an order of unknown fate absent.
+EXP_TIME_HEADER: Final = "expTime"
+ORDER_EXPIRY_MS: Final = 10_000
+# OKX checks expTime against its own clock: allow ours to run this far ahead of it.
+CLOCK_SKEW_MS: Final = 2_000
+# clOrdId: "a combination of case-sensitive alphanumerics, all numbers, or all letters of up to 32
+# characters".
+CLIENT_ORDER_ID_PATTERN: Final = r"^[A-Za-z0-9]{1,32}$"
+# Spot orders are placed in cash mode (no margin), amounts in the base currency.
+SPOT_TRADE_MODE: Final = "cash"
+BASE_CURRENCY_SIZE: Final = "base_ccy"
 
 # The instrument types served: spot and perpetual swaps share every endpoint used here. FUTURES would too,
 # but neither the recordings nor OKX's documentation examples hold an expiring-future instrument to test
@@ -98,7 +127,7 @@ TIMEFRAME_SECONDS: Final[Mapping[str, int]] = {
 # the ERC-20 AEToken, known elsewhere as AET).
 CURRENCY_ALIASES: Final[Mapping[str, str]] = {"XBT": "BTC", "BCHSV": "BSV", "AE": "AET"}
 
-# Public market data only for now; trading comes with the private endpoints.
+# Without credentials: public market data only.
 CAPABILITIES: Final = capabilities(
     fetch_markets=Support.NATIVE,
     fetch_ticker=Support.NATIVE,
@@ -106,4 +135,16 @@ CAPABILITIES: Final = capabilities(
     fetch_order_book=Support.NATIVE,
     fetch_trades=Support.NATIVE,
     fetch_ohlcv=Support.NATIVE,
+)
+
+# With an account's credentials: the trading account's balances, and orders. Orders are placed on spot
+# markets only (a swap order needs a position side and margin mode that OrderRequest does not carry); open
+# orders, lookups and cancels work on every instrument served.
+TRADING_CAPABILITIES: Final = capabilities(
+    **{method.value: support for method, support in CAPABILITIES.items() if support is not Support.NONE},
+    fetch_balance=Support.NATIVE,
+    create_order=Support.NATIVE,
+    cancel_order=Support.NATIVE,
+    fetch_order=Support.NATIVE,
+    fetch_open_orders=Support.NATIVE,
 )

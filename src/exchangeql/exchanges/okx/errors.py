@@ -5,6 +5,8 @@ OKX answers most errors with HTTP 200 and a code other than "0" (an unknown inst
 {"code":"51001","msg":"Instrument ID does not exist","data":[]}), so every endpoint asks the transport to
 check 2xx bodies too (check_body); rate limiting comes as HTTP 429 with {"msg":"Too Many Requests",
 "code":"50011"}. A success envelope has code "0", which the extractor reports as "not an error".
+Order requests that fail answer {"code":"1","msg":"Operation failed.","data":[{"sCode":"51008","sMsg":...}]}
+(code "2" when some of a batch failed): the item's sCode and sMsg are the error, not the envelope's.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from ...errors import (
 )
 from ...transport.errors import DEFAULT_STATUS_MAP, ErrorClass, ErrorTable
 from .constants import EXCHANGE_ID
-from .schemas import ErrorBody
+from .schemas import ErrorBody, FailedEnvelope
 
 _ERROR_BODY = msgspec.json.Decoder(ErrorBody)
+_FAILED = msgspec.json.Decoder(FailedEnvelope)
 
 
 def extract(body: bytes) -> tuple[str | None, str] | None:
@@ -41,6 +44,13 @@ def extract(body: bytes) -> tuple[str | None, str] | None:
         return None
     if envelope.code in ("0", ""):
         return None
+    try:
+        items = _FAILED.decode(body).data
+    except msgspec.DecodeError:  # `data` holds something else than per-item verdicts
+        items = []
+    for item in items:
+        if item.sCode not in ("", "0"):
+            return item.sCode, item.sMsg or envelope.msg or "error"
     return envelope.code, envelope.msg or "error"
 
 
@@ -85,9 +95,28 @@ BY_CODE: dict[str, ErrorClass] = {
     "51001": BadSymbol,  # instrument ID does not exist
     "51002": BadSymbol,  # instrument ID does not match the underlying
     "51004": InvalidOrder,  # order amount exceeds the current tier limit
+    "51006": InvalidOrder,  # order price out of the limit
     "51008": InsufficientFunds,  # insufficient balance
+    "51009": PermissionDenied,  # order placement blocked by the platform
+    "51010": PermissionDenied,  # the account mode does not allow this request
+    "51016": InvalidOrder,  # duplicated clOrdId
     "51020": InvalidOrder,  # order amount below the minimum
+    "51116": InvalidOrder,  # order price exceeds the limit
+    "51119": InsufficientFunds,  # insufficient balance
+    "51120": InvalidOrder,  # order quantity below the minimum
+    "51121": InvalidOrder,  # order quantity not a multiple of the lot size
+    "51127": InsufficientFunds,  # available balance is 0
+    "51131": InsufficientFunds,  # insufficient balance
+    "51137": InvalidOrder,  # buy price above the price limit
+    "51138": InvalidOrder,  # sell price below the price limit
+    "51201": InvalidOrder,  # market order value too large
+    "51202": InvalidOrder,  # market order amount above the maximum
+    "51203": InvalidOrder,  # order amount above the limit
+    "51204": InvalidOrder,  # a limit order without a price
     "51400": OrderNotFound,  # cancellation failed: filled, canceled or does not exist
+    "51401": OrderNotFound,  # cancellation failed: already canceled
+    "51402": OrderNotFound,  # cancellation failed: already completed
+    "51503": OrderNotFound,  # amendment failed: the order does not exist
     "51603": OrderNotFound,  # order does not exist
 }
 

@@ -10,8 +10,17 @@ Values match what ccxt 4.5.90 derives from the same payload, as exact decimals:
   by time, oldest first, and by trade id (as text, as ccxt sorts them) within a millisecond; a limit keeps
   the last ones.
 - candle: volume is `vol` (base currency) for spot and `volCcy` (base currency) for swaps.
-Deliberate difference: instruments without a base or a quote (a pre-open swap sends only instId and state)
-are left out, where ccxt lists them under their venue id as symbol: no unified symbol can name them.
+- balance (trading account): total is `eq`; free is `availEq` (used = total - free) where the account mode
+  sets it, else `availBal` with `frozenBal` used.
+- order: px is the price, a market order's the average fill price (avgPx); cost = filled * average (or
+  limit) price, times the contract size for swaps (divided by the price for inverse ones, truncated at 18
+  decimals); the fee is OKX's `fee` negated (OKX reports a charge as negative) in `feeCcy`. post_only, ioc
+  and fok orders are limit orders; other order types, and spot market buys sized in the quote currency,
+  are not modelled and are left out of lists.
+Deliberate differences: instruments without a base or a quote (a pre-open swap sends only instId and state)
+are left out, where ccxt lists them under their venue id as symbol: no unified symbol can name them. The
+answer to an order placement carries only ids and a time: the order it gives is the request, open and
+unfilled, timed by the answer's `ts` (ccxt leaves status, amounts and time empty).
 """
 
 from __future__ import annotations
@@ -21,15 +30,22 @@ from decimal import ROUND_DOWN, Context, Decimal, localcontext
 from functools import lru_cache
 from typing import TypeVar
 
+from ...errors import UpstreamDecodeError
 from ...models import (
+    Balance,
     Candle,
+    Fee,
     Limits,
     Market,
     MarketIndex,
     MarketType,
     MinMax,
+    Order,
     OrderBook,
     OrderBookLevel,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
     Precision,
     Side,
     Ticker,
@@ -268,3 +284,144 @@ def parse_ohlcv(
         candles = [candle for candle in candles if candle.timestamp >= since]
         return candles if limit is None else candles[: max(limit, 0)]
     return candles if limit is None else _last(candles, limit)
+
+
+# --- account and orders (signed endpoints) ----------------------------------------------------------------
+
+
+def parse_balances(accounts: Sequence[wire.AccountBalance]) -> list[Balance]:
+    """Every currency of the trading account (/api/v5/account/balance)."""
+    balances: list[Balance] = []
+    with localcontext(_EXACT):
+        for account in accounts:
+            for detail in account.details:
+                total = _num(detail.eq)
+                free = _num(detail.availEq)
+                used = None if total is None or free is None else total - free
+                if free is None:
+                    free, used = _num(detail.availBal), _num(detail.frozenBal)
+                if total is None or free is None or used is None:
+                    raise UpstreamDecodeError(f"balance of {detail.ccy} is incomplete", exchange=EXCHANGE_ID)
+                balances.append(Balance(currency_code(detail.ccy), free, used, total))
+    return balances
+
+
+ORDER_STATUS = {
+    "live": OrderStatus.OPEN,
+    "partially_filled": OrderStatus.OPEN,
+    "filled": OrderStatus.CLOSED,
+    "canceled": OrderStatus.CANCELED,
+    "mmp_canceled": OrderStatus.CANCELED,  # canceled by market maker protection
+}
+
+# OKX order types -> ours; the time-in-force flavours of a limit order are limit orders.
+ORDER_TYPE = {
+    "market": OrderType.MARKET,
+    "limit": OrderType.LIMIT,
+    "post_only": OrderType.LIMIT,
+    "ioc": OrderType.LIMIT,
+    "fok": OrderType.LIMIT,
+}
+
+
+def _truncated(value: Decimal) -> Decimal:
+    """`value` cut at 18 decimals (ROUND_DOWN, as ccxt divides) when it has more; exact otherwise."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return value.quantize(_CCXT_DEFAULT_QUANTUM) if exponent < -18 else value
+
+
+def parse_order(raw: wire.Order, market: Market) -> Order | None:
+    """One order; None for order types we do not model and for spot market buys sized in the quote
+    currency (their amount in the base currency is not known before they fill)."""
+    order_type = ORDER_TYPE.get(raw.ordType)
+    if order_type is None:
+        return None
+    if (
+        order_type is OrderType.MARKET
+        and raw.side == "buy"
+        and raw.instType == SPOT
+        and raw.tgtCcy == "quote_ccy"
+    ):
+        return None
+    status = ORDER_STATUS.get(raw.state)
+    if status is None:
+        raise UpstreamDecodeError(
+            f"order {raw.ordId} has an unknown state {raw.state!r}", exchange=EXCHANGE_ID
+        )
+    amount = _num(raw.sz)
+    if amount is None:
+        raise UpstreamDecodeError(f"order {raw.ordId} has no size", exchange=EXCHANGE_ID)
+    with localcontext(_EXACT):
+        filled = _num(raw.accFillSz) or Decimal(0)
+        average = _nonzero(raw.avgPx)
+        price = _nonzero(raw.px)
+        if price is None and order_type is OrderType.MARKET:
+            price = average
+        reference = average if average is not None else price
+        size = market.contract_size if market.type is not MarketType.SPOT else None
+        if reference is None:
+            cost = Decimal(0)
+        elif size is None:
+            cost = filled * reference
+        elif market.linear is False:  # inverse: contracts of `size` quote, paid in the base
+            cost = _truncated(filled * size / reference)
+        else:
+            cost = filled * size * reference
+        fee_cost = _num(raw.fee)
+        fee = None if fee_cost is None or not raw.feeCcy else Fee(-fee_cost, currency_code(raw.feeCcy))
+        return Order(
+            id=raw.ordId,
+            client_order_id=raw.clOrdId or None,
+            exchange_id=EXCHANGE_ID,
+            symbol=market.symbol,
+            type=order_type,
+            side=_SIDES.get(raw.side, Side.BUY),
+            price=price,
+            amount=amount,
+            filled=filled,
+            remaining=amount - filled,
+            cost=cost,
+            status=status,
+            timestamp=raw.cTime,
+            fee=fee,
+            info=raw,
+        )
+
+
+def parse_orders(
+    payload: Iterable[wire.Order], index: MarketIndex, only: Market | None = None
+) -> list[Order]:
+    """Orders of instruments in `index` (of `only`, when given) and of modelled types, in venue order."""
+    parsed: list[Order] = []
+    for raw in payload:
+        market = index.by_id.get(raw.instId)
+        if market is None or (only is not None and market.symbol != only.symbol):
+            continue
+        order = parse_order(raw, market)
+        if order is not None:
+            parsed.append(order)
+    return parsed
+
+
+def parse_new_order(ack: wire.OrderAck, request: OrderRequest) -> Order:
+    """The venue's acknowledgement of a placed order (its ids and a time): the order as requested, open,
+    unfilled."""
+    if not ack.ordId:
+        raise UpstreamDecodeError("an order placement answered without an order id", exchange=EXCHANGE_ID)
+    return Order(
+        id=ack.ordId,
+        client_order_id=ack.clOrdId or request.client_order_id,
+        exchange_id=EXCHANGE_ID,
+        symbol=request.market.symbol,
+        type=request.type,
+        side=request.side,
+        price=request.price if request.type is OrderType.LIMIT else None,
+        amount=request.amount,
+        filled=Decimal(0),
+        remaining=request.amount,
+        cost=Decimal(0),
+        status=OrderStatus.OPEN,
+        timestamp=int(ack.ts) if ack.ts else None,
+        info=ack,
+    )

@@ -146,6 +146,91 @@ class Candles(msgspec.Struct, frozen=True, gc=False):
     msg: str = ""
 
 
+# --- GET /api/v5/account/balance (signed) ---------------------------------------------------------------
+
+
+class BalanceDetail(msgspec.Struct, frozen=True, gc=False):
+    """One currency of the trading account. `availEq` is set in multi-currency and portfolio margin modes,
+    "" in spot mode (where `availBal` and `frozenBal` are)."""
+
+    ccy: str
+    eq: str = ""  # equity of the currency
+    cashBal: str = ""
+    availEq: str = ""
+    availBal: str = ""
+    frozenBal: str = ""
+    ordFrozen: str = ""
+    uTime: str = ""
+
+
+class AccountBalance(msgspec.Struct, frozen=True, gc=False):
+    details: list[BalanceDetail]
+    totalEq: str = ""
+    uTime: str = ""
+
+
+class Balances(msgspec.Struct, frozen=True, gc=False):
+    code: str
+    data: list[AccountBalance]
+    msg: str = ""
+
+
+# --- POST /api/v5/trade/batch-orders, /api/v5/trade/cancel-order (signed) ----------------------------------
+
+
+class OrderAck(msgspec.Struct, frozen=True, gc=False):
+    """The venue's answer for one order of a placement or cancel request: `sCode` "0" when accepted."""
+
+    ordId: str = ""
+    clOrdId: str = ""
+    sCode: str = ""
+    sMsg: str = ""
+    tag: str = ""
+    ts: str = ""  # ms, when the venue finished processing the request
+
+
+class OrderAcks(msgspec.Struct, frozen=True, gc=False):
+    code: str
+    data: list[OrderAck]
+    msg: str = ""
+
+
+# --- GET /api/v5/trade/order, /api/v5/trade/orders-pending (signed) -----------------------------------------
+
+
+class Order(msgspec.Struct, frozen=True, gc=False):
+    """One order. Empty strings where the venue has no value (px of a market order, avgPx before a fill)."""
+
+    instType: str
+    instId: str
+    ordId: str
+    ordType: str  # market, limit, post_only, fok, ioc, optimal_limit_ioc, mmp, ...
+    side: str  # buy, sell
+    state: str  # live, partially_filled, filled, canceled, mmp_canceled
+    sz: str
+    cTime: int
+    clOrdId: str = ""
+    px: str = ""
+    accFillSz: str = ""
+    avgPx: str = ""
+    fee: str = ""  # negative: charged; positive: rebate
+    feeCcy: str = ""
+    tgtCcy: str = ""  # spot market orders: the currency of sz
+    tdMode: str = ""
+    posSide: str = ""
+    reduceOnly: str = ""
+    category: str = ""
+    tag: str = ""
+    uTime: str = ""
+    fillTime: str = ""
+
+
+class Orders(msgspec.Struct, frozen=True, gc=False):
+    code: str
+    data: list[Order]
+    msg: str = ""
+
+
 # --- errors (any endpoint; HTTP 200 for most, 4xx/5xx for some) -------------------------------------------
 
 
@@ -154,3 +239,16 @@ class ErrorBody(msgspec.Struct, frozen=True, gc=False):
 
     code: str = ""
     msg: str = ""
+
+
+class ItemStatus(msgspec.Struct, frozen=True, gc=False):
+    """The per-item verdict in the `data` of a failed order request ({"sCode":"51008","sMsg":...})."""
+
+    sCode: str = ""
+    sMsg: str = ""
+
+
+class FailedEnvelope(msgspec.Struct, frozen=True, gc=False):
+    code: str = ""
+    msg: str = ""
+    data: list[ItemStatus] = []
