@@ -230,9 +230,7 @@ class _ExchangeEndpoint:
             await asyncio.sleep(delay)
         route = match_route(recording.routes, method, path, query)
         status, body = (
-            (route.status, bytes(route.body))
-            if route is not None
-            else (404, bytes(recording.not_found_body))
+            (route.status, bytes(route.body)) if route is not None else (404, bytes(recording.not_found_body))
         )
         fault = state.faults.pick(exchange, path, state.rng)
         if fault is not None:
