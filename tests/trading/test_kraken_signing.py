@@ -362,3 +362,17 @@ async def test_credentials_never_show_in_reprs() -> None:
     for text in (repr(trading.signer), repr(vars(trading.signer)), repr(credentials)):
         assert "canary" not in text and secret not in text, text
     await client.http.aclose()
+
+
+async def test_a_sandbox_kraken_account_is_refused_at_start_up_naming_the_account(tmp_path: Path) -> None:
+    from exchangeql.settings import load_settings
+    from exchangeql.trading.runtime import open_trading
+
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path}"\n[accounts.krk]\nexchange = "kraken"\nsandbox = true\n'
+        f'api_key = "apikey-canary-1234"\nsecret = "{LONG_SECRET}"\n'
+    )
+    with pytest.raises(SettingsError, match=r"^accounts\.krk: .*no spot sandbox"):
+        async with open_trading(load_settings(config, environ={})):
+            pass

@@ -60,7 +60,10 @@ def _venue(
         transport=transport,
         limiter_for=limiter_for,
     )
-    adapter = factory(client, settings, credentials=config.credentials, sandbox=config.sandbox)
+    try:
+        adapter = factory(client, settings, credentials=config.credentials, sandbox=config.sandbox)
+    except SettingsError as error:  # e.g. a sandbox flag on a venue without one: name the account
+        raise SettingsError(f"accounts.{config.id}: {error.message}") from None
     return _ClientOwningVenue(config, adapter, settings, client.http)
 
 
