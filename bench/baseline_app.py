@@ -1,8 +1,9 @@
 """The plain alternative for scenario 1: strawberry + starlette + uvicorn answering tickers from memory.
 
 The same SDL shape as the gateway for the fields queried (Query.exchange(id) -> Exchange.ticker(symbol) ->
-Ticker {symbol last bid ask}, prices as strawberry's Decimal scalar), data from a dict in memory, served
-the way `exchangeql serve` serves the gateway (one uvicorn worker, same loop and HTTP implementation).
+Ticker {symbol last bid ask}, prices as strawberry's Decimal scalar), plus Exchange.tickers(symbols) for a
+list-shaped form of the same tickers; data from a dict in memory, served the way `exchangeql serve` serves
+the gateway (one uvicorn worker, same loop and HTTP implementation).
 
     python -m bench.baseline_app --port P --data tickers.json [--tuned]
 
@@ -34,35 +35,50 @@ class Ticker:
     last: Decimal | None
 
 
+# exchange id -> symbol -> Ticker, filled by build_app (strawberry needs the types at module scope).
+TICKERS: dict[str, dict[str, Ticker]] = {}
+
+
+@strawberry.type
+class Exchange:
+    id: str
+
+    @strawberry.field
+    def ticker(self, symbol: str) -> Ticker | None:
+        return TICKERS[self.id].get(symbol)
+
+    @strawberry.field
+    def tickers(self, symbols: list[str]) -> list[Ticker | None]:
+        """In the order asked, repeats kept: the list-shaped form of the same 50 tickers."""
+        by_symbol = TICKERS[self.id]
+        return [by_symbol.get(symbol) for symbol in symbols]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def exchange(self, id: str) -> Exchange | None:
+        return Exchange(id=id) if id in TICKERS else None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
 def build_app(data: dict[str, dict[str, dict[str, Any]]], tuned: bool) -> Starlette:
-    tickers = {
-        exchange_id: {
+    TICKERS.clear()
+    for exchange_id, by_symbol in data.items():
+        TICKERS[exchange_id] = {
             symbol: Ticker(
                 exchange_id=exchange_id,
                 symbol=symbol,
                 timestamp=values.get("timestamp"),
-                bid=Decimal(values["bid"]) if values.get("bid") is not None else None,
-                ask=Decimal(values["ask"]) if values.get("ask") is not None else None,
-                last=Decimal(values["last"]) if values.get("last") is not None else None,
+                bid=_decimal(values.get("bid")),
+                ask=_decimal(values.get("ask")),
+                last=_decimal(values.get("last")),
             )
             for symbol, values in by_symbol.items()
         }
-        for exchange_id, by_symbol in data.items()
-    }
-
-    @strawberry.type
-    class Exchange:
-        id: str
-
-        @strawberry.field
-        def ticker(self, symbol: str) -> Ticker | None:
-            return tickers[self.id].get(symbol)
-
-    @strawberry.type
-    class Query:
-        @strawberry.field
-        def exchange(self, id: str) -> Exchange | None:
-            return Exchange(id=id) if id in tickers else None
 
     extensions: list[Any] = []
     if tuned:
@@ -92,7 +108,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--data", required=True, help="JSON {exchange: {symbol: {last, bid, ask, timestamp}}}")
+    parser.add_argument(
+        "--data", required=True, help="JSON {exchange: {symbol: {last, bid, ask, timestamp}}}"
+    )
     parser.add_argument("--tuned", action="store_true")
     args = parser.parse_args()
     with open(args.data, encoding="utf-8") as handle:

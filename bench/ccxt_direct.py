@@ -48,7 +48,7 @@ def build(exchange_id: str, replay: str, markets_dir: Path) -> Any:
 async def run(config: dict[str, Any]) -> dict[str, Any]:
     replay: str = config["replay"]
     markets_dir = Path(config["markets_dir"])
-    calls: list[tuple[str, str, list[Any]]] = [tuple(c) for c in config["calls"]]  # type: ignore[misc]
+    calls: list[tuple[str, str, list[Any]]] = [(c[0], c[1], c[2]) for c in config["calls"]]
     exchanges: dict[str, Any] = {}
     for exchange_id, _, _ in calls:
         if exchange_id not in exchanges:

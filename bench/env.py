@@ -1,10 +1,10 @@
 """What the suite needs before it measures: its own virtualenvs, wrk, and an offline network namespace.
 
-- The gateway runs from `bench/results/venvs/gateway`: `pip install -e .` with no extras, as the Docker
-  image installs it. The dev venv has ccxt (and uvloop with it); a gateway that finds ccxt wires the long
-  tail through it and is no longer the native-only gateway measured here.
+- The gateway runs from `bench/results/venvs/gateway`: `pip install -e ".[<extras>]"` with the extras the
+  Dockerfile installs, so it has the packages of the image (ccxt brings uvloop, which uvicorn then uses);
+  the baseline app and the replay server run from it too.
 - The peer, ccxt-gateway 1.9.0, gets its own venv `bench/results/venvs/ccxt-gateway` (never the project's).
-- wrk from Debian when it is missing and we are root; otherwise the async httpx load generator.
+- wrk from Debian when it is missing and we are root; otherwise our asyncio load generator (bench/loadgen.py).
 - Measurements run inside a fresh network namespace (`unshare -n`, loopback only) when the machine allows
   it, so nothing can leave 127.0.0.1; ccxt-gateway tries the venues' hosts at start-up (load_markets) and
   is only run there.
@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import os
 import platform
+import re
 import shutil
 import socket
 import struct
@@ -64,10 +65,23 @@ def _venv(path: Path, requirements: list[str], marker: str, timeout_s: float = 9
     return python
 
 
+def image_extras() -> str:
+    """The extras the Docker image installs (`pip install ".[ccxt,postgres]"` in the Dockerfile), so the
+    benchmark measures the gateway with the same packages (uvloop, for one, comes with ccxt)."""
+    try:
+        found = re.search(r"install[^\n]*\.\[([\w,-]+)\]", (ROOT / "Dockerfile").read_text())
+    except FileNotFoundError:
+        return ""
+    return found.group(1) if found else ""
+
+
 def gateway_venv() -> Path:
-    """The gateway as `pip install .` gives it (editable, so the run measures the working tree)."""
-    pyproject = (ROOT / "pyproject.toml").read_bytes()
-    return _venv(VENVS / "gateway", ["-e", str(ROOT)], marker=hashlib.sha256(pyproject).hexdigest())
+    """The gateway installed as the Docker image installs it, but editable, so the run measures the
+    working tree; rebuilt when pyproject.toml or the image's extras change."""
+    extras = image_extras()
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    marker = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    return _venv(VENVS / "gateway", ["-e", target], marker=marker)
 
 
 def peer_venv() -> Path:
@@ -93,7 +107,9 @@ def check_ccxt() -> str:
     try:
         import ccxt
     except ImportError as exc:
-        raise SystemExit("bench: ccxt is missing; install the dev extra: .venv/bin/pip install -e '.[dev]'") from exc
+        raise SystemExit(
+            "bench: ccxt is missing; install the dev extra: .venv/bin/pip install -e '.[dev]'"
+        ) from exc
     if ccxt.__version__ != CCXT_VERSION:
         log(f"warning: ccxt {ccxt.__version__} here, the baselines are specified for {CCXT_VERSION}")
     return str(ccxt.__version__)
@@ -109,9 +125,16 @@ def in_netns() -> bool:
 
 
 def can_unshare() -> bool:
+    """Whether a loopback-only namespace works here: created, loopback up, a local socket bound."""
     if shutil.which("unshare") is None:
         return False
-    probe = procs.run(["unshare", "-n", "true"], timeout_s=10)
+    code = (
+        "import socket, bench.env as e; e.loopback_up(); s = socket.socket(); s.bind(('127.0.0.1', 0)); "
+        "s.listen(); socket.create_connection(s.getsockname(), timeout=2).close()"
+    )
+    probe = procs.run(["unshare", "-n", sys.executable, "-c", code], timeout_s=30, cwd=ROOT)
+    if probe.returncode != 0:
+        log(f"no private network namespace here ({probe.stderr.strip()[-200:]}); measuring without one")
     return probe.returncode == 0
 
 
@@ -120,7 +143,17 @@ def reexec_in_netns(argv: list[str]) -> int:
     command = ["unshare", "-n", sys.executable, "-m", "bench", *argv]
     log("measuring inside a private network namespace (loopback only): " + " ".join(command))
     env = {**os.environ, NETNS_FLAG: "1"}
-    return subprocess.call(command, env=env, cwd=ROOT)
+    child = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        return child.wait()
+    finally:  # interrupted: the measuring child stops its own processes on SIGTERM
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=10)
 
 
 def loopback_up() -> None:
@@ -207,7 +240,9 @@ def wrk_version() -> str:
 def git_revision() -> str:
     try:
         head = procs.run(["git", "rev-parse", "--short", "HEAD"], timeout_s=10, cwd=ROOT).stdout.strip()
-        dirty = procs.run(["git", "status", "--porcelain", "--", "src"], timeout_s=10, cwd=ROOT).stdout.strip()
+        dirty = procs.run(
+            ["git", "status", "--porcelain", "--", "src"], timeout_s=10, cwd=ROOT
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{head}{' + uncommitted changes in src/' if dirty else ''}"

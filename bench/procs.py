@@ -35,6 +35,15 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (from /proc/<pid>/stat); 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     """Every descendant of `pid` (read from /proc), so they can be measured and stopped by PID."""
     parents: dict[int, list[int]] = {}
@@ -169,8 +178,9 @@ def running(*args: object, **kwargs: object) -> Iterator[Proc]:
         stop(proc)
 
 
-def run(command: Sequence[str], *, timeout_s: float, env: Mapping[str, str] | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    command: Sequence[str], *, timeout_s: float, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """A short helper process (a measurement, an install) with a bounded run time; output captured."""
     return subprocess.run(
         list(command),

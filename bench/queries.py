@@ -19,6 +19,12 @@ def aliased_tickers(count: int, exchange_id: str = "paper", symbols: tuple[str, 
     return f'{{ exchange(id: "{exchange_id}") {{ {fields} }} }}'
 
 
+def listed_tickers(count: int, exchange_id: str = "paper", symbols: tuple[str, ...] = PAPER_SYMBOLS) -> str:
+    """The same tickers as one list field (baseline app only): no aliases for the validator to compare."""
+    listed = ", ".join(f'"{symbols[i % len(symbols)]}"' for i in range(count))
+    return f'{{ exchange(id: "{exchange_id}") {{ tickers(symbols: [{listed}]) {{ {TICKER_FIELDS} }} }} }}'
+
+
 def body(query: str, **extensions: object) -> str:
     payload: dict[str, object] = {"query": query}
     if extensions:
@@ -41,7 +47,9 @@ class Slot:
         if self.kind == "ticker":
             field = f"ticker(symbol: {symbol}) {{ {TICKER_FIELDS} }}"
         elif self.kind == "orderBook":
-            field = f"orderBook(symbol: {symbol}{limit}) {{ bids {{ price amount }} asks {{ price amount }} }}"
+            field = (
+                f"orderBook(symbol: {symbol}{limit}) {{ bids {{ price amount }} asks {{ price amount }} }}"
+            )
         elif self.kind == "trades":
             field = f"trades(symbol: {symbol}{limit}) {{ price amount side }}"
         else:
