@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -84,6 +85,7 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(build_schema(settings), **kwargs)
         self.settings = settings
         self.operations = OperationCache()
+        self._inflight: dict[bytes, asyncio.Future[bytes | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,14 +97,40 @@ class GraphQLView(GraphQL[Context, None]):
             hit = Response(cached, media_type="application/json", headers={"x-exchangeql-cache": "hit"})
             await hit(scope, receive, send)
             return
+        # Identical anonymous queries in flight together execute once; the others take the leader's answer.
+        leader = None
+        if key is not None:
+            pending = self._inflight.get(key)
+            if pending is not None:
+                shared = await asyncio.shield(pending)
+                if shared is not None:
+                    hit = Response(
+                        shared, media_type="application/json", headers={"x-exchangeql-cache": "shared"}
+                    )
+                    await hit(scope, receive, send)
+                    return
+            else:
+                leader = asyncio.get_running_loop().create_future()
+                self._inflight[key] = leader
+        replay_body = None
         try:
-            response = await self.run(request)
-        except HTTPException as exc:  # malformed JSON, missing query, wrong method: typed, not plain text
-            body = error_body(exc.reason, ErrorCode.BAD_REQUEST)
-            response = JSONResponse(body, status_code=exc.status_code)
-        if key is not None and response.status_code == 200 and getattr(request.state, "replayable", False):
-            fresh_until = min(request.state.freshness.until_ms, now_ms() + OPERATION_CACHE_MAX_MS)
-            self.operations.put(key, bytes(response.body), fresh_until)
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:  # malformed JSON, missing query, wrong method: typed, not plain text
+                body = error_body(exc.reason, ErrorCode.BAD_REQUEST)
+                response = JSONResponse(body, status_code=exc.status_code)
+            if (
+                key is not None
+                and response.status_code == 200
+                and getattr(request.state, "replayable", False)
+            ):
+                replay_body = bytes(response.body)
+                fresh_until = min(request.state.freshness.until_ms, now_ms() + OPERATION_CACHE_MAX_MS)
+                self.operations.put(key, replay_body, fresh_until)
+        finally:
+            if leader is not None and key is not None:
+                del self._inflight[key]
+                leader.set_result(replay_body)
         await response(scope, receive, send)
 
     async def _replay_key(self, request: Request) -> bytes | None:

@@ -183,3 +183,13 @@ async def test_identical_anonymous_queries_are_answered_from_the_operation_cache
     assert second.json() == first.json()
     assert "x-exchangeql-cache" not in authorized.headers
     assert all("x-exchangeql-cache" not in r.headers for r in aged + errors)
+
+
+async def test_identical_queries_in_flight_together_execute_once() -> None:
+    query = {"query": '{ exchange(id: "paper") { ticker(symbol: "ETH/USDT") { last bid ask } } }'}
+    async with gateway_client(transport_for=_offline) as client:
+        answers = await asyncio.gather(*(client.post("/graphql", json=query) for _ in range(20)))
+    executed = [a for a in answers if "x-exchangeql-cache" not in a.headers]
+    assert len(executed) == 1  # the others shared its answer or found it cached
+    assert {a.headers.get("x-exchangeql-cache") for a in answers} <= {None, "shared", "hit"}
+    assert len({a.content for a in answers}) == 1
