@@ -38,16 +38,17 @@ ANALYSIS: dict[str, str] = {
 # from a patched copy of the tree. Not re-measured by a normal run; kept here with their figures so that
 # the proposals and their evidence stay beside the numbers they would move.
 FINDINGS = """\
-## Proposed changes, measured
+## Changes made after measuring, and one still proposed
 
 Measured with this suite on this machine on 2026-11-24 (3 runs of 6 s each), with the server processes
 run from a venv that has the change: `python -m bench --only <scenarios> --runs 3 --duration 6
 --gateway-python <that venv>/bin/python` (the option runs the gateway, the replay server and the baseline
-apps from that interpreter). A normal run does not re-measure them; "before" is the same command with the
-bench's own venv, minutes apart.
+apps from that interpreter); "before" is the same command with the bench's own venv, minutes apart.
+Changes 1-3 are now in the gateway, so a normal run includes them; 4 is still proposed.
 
-1. **Single-flight in the operation cache** (src/exchangeql/app.py, `GraphQLView.__call__`). The operation
-   cache helps only once an answer is stored: when an entry expires (at most a second after it was stored)
+1. **Done: single-flight in the operation cache** (src/exchangeql/app.py, `GraphQLView.__call__`).
+   The operation cache helps only once an answer is stored: when an entry expires (at most a second
+   after it was stored)
    every identical request already in flight executes the query again, and a cold burst executes it once
    per request (scenario 3: the CPU row). Patch (about 25 lines, on a copy of the tree): a dict of futures
    keyed like the operation cache; the first request for a key executes and, in `finally`, sets the future
@@ -56,16 +57,16 @@ bench's own venv, minutes apart.
    at the same throughput (7,520 and 7,219 req/s, within noise); scenario 3, gateway CPU for the 1,000
    identical cold queries 3.50 s -> 0.23 s, time until all are answered 3.58 s -> 0.32 s; upstream calls
    unchanged (one per endpoint).
-2. **httptools as a dependency** (pyproject.toml: `httptools`; `uvicorn[standard]` would also bring
+2. **Done: httptools as a dependency** (pyproject.toml: `httptools`; `uvicorn[standard]` would also bring
    watchfiles and websockets). Without it uvicorn parses HTTP/1.1 with h11, in pure Python. With it (and
    the image's uvloop), every server of scenario 1 included: exchangeql 7,520 -> 18,411 req/s (p50 1.9 ->
    0.8 ms); the plain app, list form, 345 -> 374 req/s (its time goes to strawberry's execution); the
    ratio 22x -> 49x.
-3. **sniffio** (already in pyproject.toml): httpcore imports it on every pool operation; while it was
+3. **Done: sniffio** (in pyproject.toml): httpcore imports it on every pool operation; while it was
    absent, each failed import searched sys.path: 13 % of the gateway's CPU on the fan-out path in a
    py-spy profile.
-4. **Parsing** (scenario 4's target): a Struct ticker model, and numbers kept as text until arithmetic;
-   see the prototype rows there.
+4. **Proposed: parsing** (scenario 4's target): a Struct ticker model, and numbers kept as text until
+   arithmetic; see the prototype rows there.
 """
 
 

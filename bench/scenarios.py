@@ -396,8 +396,8 @@ def cached_throughput(b: Bench) -> Result:
             target("≥ 5x the plain strawberry app", f"{ratio:.1f}x", ratio >= 5),
         ],
         "notes": [
-            f"{bad} failed or non-2xx answers in all runs. The p99 of the cached query is the moment an "
-            "entry expires: every request in flight then executes the query (see Proposed changes, 1)."
+            f"{bad} failed or non-2xx answers in all runs. When an entry expires, one "
+            "request executes the query and identical ones in flight share its answer."
         ],
     }
 
@@ -574,9 +574,8 @@ def coalescing(b: Bench) -> Result:
             ),
         ],
         "notes": [
-            "Upstream calls are shared, but each of the 1,000 requests still executes the whole query "
-            f"(gateway CPU {cpu_per_request:.1f} ms per request; the time-to-answer rows follow from it): "
-            "see Proposed changes, 1.",
+            "Upstream calls are shared, and identical requests in flight share one execution of the query "
+            f"(gateway CPU {cpu_per_request:.1f} ms per request on average).",
             f"HTTP statuses per run: {statuses}; every answer 200: {ok_all}; identical answers without "
             "errors: "
             f"{same}; ccxt: {ccxt.get('ok')} of {ccxt.get('calls')} calls succeeded in "
