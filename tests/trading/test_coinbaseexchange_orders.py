@@ -47,6 +47,8 @@ from exchangeql.trading.credentials import Credentials, Secret
 from exchangeql.trading.service import DEFAULT_ARRIVAL_WINDOW_MS, AccountVenue
 from exchangeql.transport.client import build_venue_client
 
+from . import unified
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "coinbaseexchange"
 PRODUCTS = (FIXTURES / "products.json").read_bytes()
 ORDER_DOCS = (FIXTURES / "order_docs.json").read_bytes()
@@ -87,42 +89,6 @@ PAYLOADS = {
 }
 
 
-def unified(order: Order) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "clientOrderId": order.client_order_id,
-        "timestamp": order.timestamp,
-        "symbol": order.symbol,
-        "type": order.type.value,
-        "side": order.side.value,
-        "price": order.price,
-        "amount": order.amount,
-        "cost": order.cost,
-        "filled": order.filled,
-        "remaining": order.remaining,
-        "status": order.status.value,
-        "fee": None if order.fee is None else (order.fee.cost, order.fee.currency),
-    }
-
-
-def theirs_of(order: dict[str, Any]) -> dict[str, Any]:
-    fee = order.get("fee")
-    keys = ("id", "clientOrderId", "timestamp", "symbol", "type", "side", "price", "amount", "cost")
-    return {
-        **{k: order.get(k) for k in keys},
-        **{k: order.get(k) for k in ("filled", "remaining", "status")},
-        "fee": None if not fee or fee.get("cost") is None else (fee["cost"], fee.get("currency")),
-    }
-
-
-def same(ours: Any, theirs: Any) -> bool:
-    if isinstance(ours, tuple) and isinstance(theirs, tuple):
-        return all(same(a, b) for a, b in zip(ours, theirs, strict=True))
-    if isinstance(ours, Decimal | int) and not isinstance(ours, bool) and theirs is not None:
-        return Decimal(str(theirs)) == Decimal(ours)
-    return bool(ours == theirs)
-
-
 def _parse(payload: dict[str, Any]) -> Order:
     order = parsing.parse_order(msgspec.convert(payload, WireOrder), MARKETS["BTC/USD"])
     assert order is not None
@@ -141,9 +107,9 @@ def oracle() -> Any:
 
 @pytest.mark.parametrize("name", list(PAYLOADS))
 def test_orders_match_ccxt_4_5_90(name: str, oracle: Any) -> None:
-    ours = unified(_parse(PAYLOADS[name]))
-    theirs = theirs_of(oracle.parse_order(PAYLOADS[name]))
-    different = {k: (v, theirs[k]) for k, v in ours.items() if not same(v, theirs[k])}
+    ours = unified.order_fields(_parse(PAYLOADS[name]))
+    theirs = unified.ccxt_order_fields(oracle.parse_order(PAYLOADS[name]))
+    different = unified.differences(ours, theirs)
     assert not different, different
 
 
@@ -396,7 +362,7 @@ async def test_venue_errors_map_and_carry_no_credential(
             await adapter.fetch_order(MARKETS["BTC/USD"], "nope", None)
     assert raised.value.exchange == "coinbaseexchange"
     assert [(m, p.split("?")[0]) for m, p in venue.calls].count(where) == 1  # never retried
-    _no_canary(raised.value, caplog)
+    unified.assert_no_canary(raised.value, caplog, CANARIES)
 
 
 async def test_a_missing_product_is_still_a_bad_symbol_on_market_data() -> None:
@@ -414,15 +380,7 @@ async def test_a_venue_quoting_the_credentials_back_does_not_leak_them(
     with pytest.raises(AuthenticationFailed) as raised:
         await trading(venue).create_order(limit_buy())
     assert "[redacted]" in raised.value.message
-    _no_canary(raised.value, caplog)
-
-
-def _no_canary(error: GatewayError, caplog: pytest.LogCaptureFixture) -> None:
-    texts = [str(error), repr(error), error.message, *(r.getMessage() for r in caplog.records)]
-    texts += [str(r.args) for r in caplog.records]
-    for text in texts:
-        for canary in CANARIES:
-            assert canary not in text, text
+    unified.assert_no_canary(raised.value, caplog, CANARIES)
 
 
 def test_the_gateway_generates_client_order_ids_coinbaseexchange_accepts() -> None:

@@ -54,6 +54,8 @@ from exchangeql.trading.credentials import Credentials, Secret
 from exchangeql.trading.service import AccountVenue
 from exchangeql.transport.client import build_venue_client
 
+from . import unified
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RESPONSES = json.loads((FIXTURES / "ccxt-static" / "response" / "kraken.json").read_text())["methods"]
 ASSET_PAIRS = (FIXTURES / "kraken" / "asset_pairs.json").read_bytes()
@@ -75,46 +77,6 @@ def _orders(result: Any) -> dict[str, OrderInfo]:
     return msgspec.convert(result, dict[str, OrderInfo], strict=False)
 
 
-def unified(order: Order) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "clientOrderId": order.client_order_id,
-        "timestamp": order.timestamp,
-        "symbol": order.symbol,
-        "type": order.type.value,
-        "side": order.side.value,
-        "price": order.price,
-        "amount": order.amount,
-        "cost": order.cost,
-        "filled": order.filled,
-        "remaining": order.remaining,
-        "status": order.status.value,
-        "fee": None if order.fee is None else (order.fee.cost, order.fee.currency),
-    }
-
-
-def theirs_of(order: dict[str, Any]) -> dict[str, Any]:
-    fee = order.get("fee")
-    return {
-        **{k: order.get(k) for k in ("id", "clientOrderId", "timestamp", "symbol", "type", "side")},
-        **{k: order.get(k) for k in ("price", "amount", "cost", "filled", "remaining", "status")},
-        "fee": None if not fee or fee.get("cost") is None else (fee["cost"], fee.get("currency")),
-    }
-
-
-def same(ours: Any, theirs: Any) -> bool:
-    if isinstance(ours, tuple) and isinstance(theirs, tuple):
-        return all(same(a, b) for a, b in zip(ours, theirs, strict=True))
-    if isinstance(ours, Decimal | int) and not isinstance(ours, bool) and theirs is not None:
-        return Decimal(str(theirs)) == Decimal(ours)
-    return bool(ours == theirs)
-
-
-def differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    return {k: (v, theirs[k]) for k, v in ours.items() if not same(v, theirs[k])}
-
-
-# Per recorded case: the fields where ours says more than ccxt (ours, ccxt's) - see the module docstring.
 ACK = {"status": ("open", None), "filled": (0, None), "remaining": (Decimal("0.1"), None), "cost": (0, None)}
 EXPECTED_DIFFERENCES: dict[str, dict[str, tuple[Any, Any]]] = {
     "create order": {**ACK, "clientOrderId": (CLIENT_ORDER_ID, None)},
@@ -155,7 +117,7 @@ def test_orders_match_ccxts_recorded_result(method: str, description: str) -> No
     ours = _parsed(method, description)
     assert len(ours) == len(recorded)
     for mine, theirs in zip(ours, recorded, strict=True):
-        found = differences(unified(mine), theirs_of(theirs))
+        found = unified.differences(unified.order_fields(mine), unified.ccxt_order_fields(theirs))
         assert found == _normalised(EXPECTED_DIFFERENCES[description])
 
 
@@ -188,8 +150,10 @@ def test_orders_match_ccxt_4_5_90(method: str, description: str, oracle: Any) ->
         payloads = [{"id": order_id, **raw} for order_id, raw in entries.items()]
     ours = _parsed(method, description)
     for mine, payload in zip(ours, payloads, strict=True):
-        theirs = theirs_of(oracle.parse_order(payload))
-        assert differences(unified(mine), theirs) == _normalised(EXPECTED_DIFFERENCES[description])
+        theirs = unified.ccxt_order_fields(oracle.parse_order(payload))
+        assert unified.differences(unified.order_fields(mine), theirs) == _normalised(
+            EXPECTED_DIFFERENCES[description]
+        )
 
 
 def test_values_of_a_closed_market_order() -> None:
@@ -450,7 +414,7 @@ async def test_venue_errors_map_and_carry_no_credential(
             await adapter.fetch_balance()
     assert raised.value.exchange == "kraken"
     assert len(venue.requests) == 1  # never retried: neither an order nor a nonce can be sent twice
-    _no_canary(raised.value, caplog)
+    unified.assert_no_canary(raised.value, caplog, CANARIES)
 
 
 async def test_a_venue_quoting_the_credentials_back_does_not_leak_them(
@@ -462,15 +426,7 @@ async def test_a_venue_quoting_the_credentials_back_does_not_leak_them(
     with pytest.raises(GatewayError) as raised:
         await trading(venue).create_order(limit_buy())
     assert "[redacted]" in raised.value.message
-    _no_canary(raised.value, caplog)
-
-
-def _no_canary(error: GatewayError, caplog: pytest.LogCaptureFixture) -> None:
-    texts = [str(error), repr(error), error.message, *(r.getMessage() for r in caplog.records)]
-    texts += [str(r.args) for r in caplog.records]
-    for text in texts:
-        for canary in CANARIES:
-            assert canary not in text, text
+    unified.assert_no_canary(raised.value, caplog, CANARIES)
 
 
 def test_the_gateway_generates_client_order_ids_kraken_accepts() -> None:

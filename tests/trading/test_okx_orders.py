@@ -47,6 +47,8 @@ from exchangeql.trading.credentials import Credentials, Secret
 from exchangeql.trading.service import AccountVenue
 from exchangeql.transport.client import build_venue_client
 
+from . import unified
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RESPONSES = json.loads((FIXTURES / "ccxt-static" / "response" / "okx.json").read_text())["methods"]
 INSTRUMENTS = {
@@ -67,47 +69,6 @@ def _case(method: str, description: str, index: int = 0) -> dict[str, Any]:
     return cases[index]
 
 
-def unified(order: Order) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "clientOrderId": order.client_order_id,
-        "timestamp": order.timestamp,
-        "symbol": order.symbol,
-        "type": order.type.value,
-        "side": order.side.value,
-        "price": order.price,
-        "amount": order.amount,
-        "cost": order.cost,
-        "filled": order.filled,
-        "remaining": order.remaining,
-        "status": order.status.value,
-        "fee": None if order.fee is None else (order.fee.cost, order.fee.currency),
-    }
-
-
-def theirs_of(order: dict[str, Any]) -> dict[str, Any]:
-    fee = order.get("fee")
-    keys = ("id", "clientOrderId", "timestamp", "symbol", "type", "side", "price", "amount", "cost")
-    return {
-        **{k: order.get(k) for k in keys},
-        **{k: order.get(k) for k in ("filled", "remaining", "status")},
-        "fee": None if not fee or fee.get("cost") is None else (fee["cost"], fee.get("currency")),
-    }
-
-
-def same(ours: Any, theirs: Any) -> bool:
-    if isinstance(ours, tuple) and isinstance(theirs, tuple):
-        return all(same(a, b) for a, b in zip(ours, theirs, strict=True))
-    if isinstance(ours, Decimal | int) and not isinstance(ours, bool) and theirs is not None:
-        return Decimal(str(theirs)) == Decimal(ours)
-    return bool(ours == theirs)
-
-
-def differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    return {k: (v, theirs[k]) for k, v in ours.items() if not same(v, theirs[k])}
-
-
-# The placement answer of "type2 & type3 together" (a batch-orders answer): what ours adds to ccxt's.
 ACK = {
     "timestamp": (1758827099512, None),
     "amount": (Decimal("0.01"), None),
@@ -147,7 +108,9 @@ def test_orders_match_ccxts_recorded_result(
     recorded = recorded if isinstance(recorded, list) else [recorded]
     ours = _parsed(method, description)
     assert len(ours) == len(recorded) == 1
-    assert differences(unified(ours[0]), theirs_of(recorded[0])) == expected
+    assert (
+        unified.differences(unified.order_fields(ours[0]), unified.ccxt_order_fields(recorded[0])) == expected
+    )
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +134,7 @@ def test_orders_match_ccxt_4_5_90(
     if method == "createOrder":  # ccxt's create_order sets these from its arguments after parsing
         theirs["type"], theirs["side"] = case["input"][1], case["input"][2]
     (ours,) = _parsed(method, description)
-    assert differences(unified(ours), theirs_of(theirs)) == expected
+    assert unified.differences(unified.order_fields(ours), unified.ccxt_order_fields(theirs)) == expected
 
 
 def test_values_of_a_filled_spot_market_order() -> None:
@@ -432,7 +395,7 @@ async def test_venue_errors_map_and_carry_no_credential(
             await adapter.fetch_balance()
     assert raised.value.exchange == "okx"
     assert venue.paths.count(path) == 1  # never retried
-    _no_canary(raised.value, caplog)
+    unified.assert_no_canary(raised.value, caplog, CANARIES)
 
 
 def test_a_failed_order_reports_the_items_reason_not_the_envelopes() -> None:
@@ -451,15 +414,7 @@ async def test_a_venue_quoting_the_credentials_back_does_not_leak_them(
     with pytest.raises(AuthenticationFailed) as raised:
         await trading(venue).create_order(limit_buy())
     assert "[redacted]" in raised.value.message
-    _no_canary(raised.value, caplog)
-
-
-def _no_canary(error: GatewayError, caplog: pytest.LogCaptureFixture) -> None:
-    texts = [str(error), repr(error), error.message, *(r.getMessage() for r in caplog.records)]
-    texts += [str(r.args) for r in caplog.records]
-    for text in texts:
-        for canary in CANARIES:
-            assert canary not in text, text
+    unified.assert_no_canary(raised.value, caplog, CANARIES)
 
 
 def test_the_gateway_generates_client_order_ids_okx_accepts() -> None:

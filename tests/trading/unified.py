@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from exchangeql.errors import GatewayError
 from exchangeql.exchanges.base import Adapter
-from exchangeql.models import Market, OrderRequest, OrderType, Side
+from exchangeql.models import Market, Order, OrderRequest, OrderType, Side
 
 
 def our_call(
@@ -57,3 +59,56 @@ async def requests_only(call: Awaitable[Any]) -> None:
     """Only the requests matter to a signing test; what is made of the answers is tested elsewhere."""
     with contextlib.suppress(GatewayError):
         await call
+
+
+# --- orders: ours against ccxt's unified dicts, and credentials kept out of errors ---------------------
+
+
+def order_fields(order: Order) -> dict[str, Any]:
+    """Our Order in ccxt's unified shape (the fields our model carries)."""
+    return {
+        "id": order.id,
+        "clientOrderId": order.client_order_id,
+        "timestamp": order.timestamp,
+        "symbol": order.symbol,
+        "type": order.type.value,
+        "side": order.side.value,
+        "price": order.price,
+        "amount": order.amount,
+        "cost": order.cost,
+        "filled": order.filled,
+        "remaining": order.remaining,
+        "status": order.status.value,
+        "fee": None if order.fee is None else (order.fee.cost, order.fee.currency),
+    }
+
+
+def ccxt_order_fields(order: Mapping[str, Any]) -> dict[str, Any]:
+    """The same fields of a ccxt unified order (recorded parsedResponse, or ccxt's parse_order)."""
+    fee = order.get("fee")
+    keys = ("id", "clientOrderId", "timestamp", "symbol", "type", "side", "price", "amount", "cost")
+    return {
+        **{k: order.get(k) for k in (*keys, "filled", "remaining", "status")},
+        "fee": None if not fee or fee.get("cost") is None else (fee["cost"], fee.get("currency")),
+    }
+
+
+def same(ours: Any, theirs: Any) -> bool:
+    if isinstance(ours, tuple) and isinstance(theirs, tuple):
+        return all(same(a, b) for a, b in zip(ours, theirs, strict=True))
+    if isinstance(ours, Decimal | int) and not isinstance(ours, bool) and theirs is not None:
+        return Decimal(str(theirs)) == Decimal(ours)
+    return bool(ours == theirs)
+
+
+def differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (v, theirs[k]) for k, v in ours.items() if not same(v, theirs[k])}
+
+
+def assert_no_canary(error: GatewayError, caplog: pytest.LogCaptureFixture, canaries: Iterable[str]) -> None:
+    """No credential in the error's text, its repr, or any log record (message or arguments)."""
+    texts = [str(error), repr(error), error.message, *(r.getMessage() for r in caplog.records)]
+    texts += [str(r.args) for r in caplog.records]
+    for text in texts:
+        for canary in canaries:
+            assert canary not in text, text
